@@ -1,0 +1,13 @@
+import type { CallRecord } from '../../core/call-record.js'
+import type { AuditRecorder } from '../../ports/audit-sink.js'
+
+/** Keeps the most recent rows in memory (bounded). Used when no durable audit storage is wired. */
+export class MemoryAuditRecorder implements AuditRecorder {
+  readonly rows: CallRecord[] = []
+  constructor(private readonly max = 10_000) {}
+  record(row: CallRecord): void {
+    this.rows.push(row)
+    if (this.rows.length > this.max) this.rows.splice(0, this.rows.length - this.max)
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,194 @@
+import type { Log } from './call-context.js'
+import { headerValue, type CallContext } from './call-context.js'
+import { GatewayError } from '../errors/gateway-error.js'
+import type { Metrics } from '../observability/metrics.js'
+import type { AuditRecorder } from '../ports/audit-sink.js'
+import type { UpstreamResponse } from '../providers/shared/transport.js'
+import { adapterFor } from '../providers/registry.js'
+import type { AdapterContext, ProviderAdapter, StreamOut, Target } from '../providers/types.js'
+import { chatRequestSchema, type ChatRequest } from '../schemas/openai/chat-request.js'
+import { withAttempts, type TargetHealth } from './attempts.js'
+import type { Clock } from './clock.js'
+import { estimatePromptTokens } from './estimate.js'
+import { applySet } from './policy/apply-set.js'
+import type { Decision, PolicyInput } from './policy/types.js'
+import { orderTargets } from './routing/select.js'
+import type { Runtime, RuntimeRef } from './runtime.js'
+import type { ContextStage, LimitStage } from './stages.js'
+import { encodeForClient, mappedEvents, type StreamSummary } from './stream-relay.js'
+import { resolveTimeouts } from './timeouts.js'
+import type { TransportSet } from './transports.js'
+import { costUsd, normalizeUsage, type NormalizedUsage } from './usage.js'
+import { parseBody } from './validate.js'
+
+export interface ChatDeps {
+  runtime: RuntimeRef
+  transports: TransportSet
+  audit: AuditRecorder
+  metrics: Metrics
+  clock: Clock
+  newId: () => string
+  context?: ContextStage | undefined
+  limits?: LimitStage | undefined
+  health?: TargetHealth | undefined
+  log?: Log
+}
+
+export type ChatResult =
+  | { kind: 'json'; status: number; body: string }
+  | { kind: 'stream'; body: AsyncIterable<string> }
+
+/**
+ * One chat completion, through the whole pipeline: validate -> context -> limits -> policy ->
+ * route -> attempts -> response. Audit and metrics are closed by finishCall once the response ends.
+ */
+export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown): Promise<ChatResult> {
+  const rt = deps.runtime.current // this call keeps this runtime even if a reload happens meanwhile
+  const r = ctx.record
+  let req = parseBody(chatRequestSchema, body)
+  r.requestedModel = req.model
+  r.stream = req.stream === true
+  r.userId = req.user ?? null
+  if (rt.config.gateway.audit.bodies !== 'none') r.requestBody = req
+
+  if (deps.context) req = await deps.context.prepare(ctx, req)
+  const admission = deps.limits ? await deps.limits.admit(ctx, { promptTokens: estimatePromptTokens(req) }) : {}
+
+  const decision = decide(rt, ctx, req, admission.budgetUsedPct)
+  req = applySet(req, decision.set)
+  const targets = routeTargets(rt, ctx, req.model, decision)
+
+  const stream = req.stream === true
+  const clientWantsUsage = req.stream_options?.include_usage === true
+  const timeoutsFor = (t: Target) => resolveTimeouts(rt.config.gateway.resilience, t, rt.catalog.resolve(decision.route).timeouts)
+
+  const { target, value } = await withAttempts(ctx, targets, { resilience: rt.config.gateway.resilience, clock: deps.clock, health: deps.health }, async (t) => {
+    const adapter = adapterFor(t.config.type)
+    if (!adapter) throw new GatewayError('upstream_unavailable', `No adapter for provider type "${t.config.type}".`)
+    const actx = adapterContext(deps, rt, t, stream)
+    const upstream = await deps.transports.for(t).send(adapter.chatRequest(req, actx), { signal: ctx.signal, timeouts: timeoutsFor(t) })
+    if (upstream.status >= 400) throw await upstreamFailure(adapter, upstream, actx)
+    if (!stream) return { kind: 'json' as const, parsed: adapter.chatResponse(await upstream.text(), actx) }
+    // peek at the first output: a failure before anything reached the client can still be retried
+    const outs = mappedEvents(upstream, adapter.createChatStream(actx), t.provider)
+    const first = await outs.next()
+    if (!first.done && first.value.kind === 'error') {
+      await outs.return(undefined)
+      throw first.value.error
+    }
+    return { kind: 'stream' as const, outs, first }
+  })
+
+  r.provider = target.provider
+  r.model = target.model
+  Object.assign(ctx.responseHeaders, {
+    'x-switchyard-provider': target.provider,
+    'x-switchyard-model': target.model,
+    'x-switchyard-attempts': String(r.attempts.length),
+  })
+
+  if (value.kind === 'json') {
+    const usage = normalizeUsage(value.parsed.value.usage)
+    const cost = settleUsage(rt, ctx, target, usage)
+    ctx.responseHeaders['x-switchyard-cost-usd'] = cost === null ? 'unknown' : cost.toFixed(8)
+    if (rt.config.gateway.audit.bodies !== 'none') r.responseBody = value.parsed.value
+    await afterSuccess(deps, ctx, req, usage, cost, value.parsed.value.choices[0]?.message.content ?? '')
+    return { kind: 'json', status: 200, body: value.parsed.text }
+  }
+
+  const summary: StreamSummary = { usage: null, content: '', error: null, cancelled: false, firstByteMono: null }
+  const encoded = encodeForClient(value.outs, value.first, { clientWantsUsage, now: deps.clock.mono }, summary)
+  async function* relay(): AsyncGenerator<string> {
+    try {
+      yield* encoded
+    } finally {
+      if (summary.firstByteMono !== null) r.ttftMs = Math.round(summary.firstByteMono - ctx.startMono)
+      const usage = normalizeUsage(summary.usage)
+      const cost = settleUsage(rt, ctx, target, usage)
+      if (summary.cancelled || ctx.signal.aborted) {
+        r.outcome = 'client_cancelled'
+      } else if (summary.error) {
+        r.outcome = summary.error.code === 'upstream_timeout' ? 'timeout' : 'upstream_error'
+        r.errorType = summary.error.code
+        r.errorMessage = summary.error.message.slice(0, 1000)
+      }
+      if (rt.config.gateway.audit.bodies !== 'none') r.responseBody = { content: summary.content }
+      await afterSuccess(deps, ctx, req, usage, cost, summary.error || summary.cancelled ? null : summary.content)
+    }
+  }
+  return { kind: 'stream', body: relay() }
+}
+
+function adapterContext(deps: ChatDeps, rt: Runtime, target: Target, stream: boolean): AdapterContext {
+  return { target, apiKey: rt.config.secrets.get(target.provider), stream, now: () => Math.floor(deps.clock.now() / 1000), newId: deps.newId }
+}
+
+async function upstreamFailure(adapter: ProviderAdapter, res: UpstreamResponse, actx: AdapterContext): Promise<GatewayError> {
+  let text = ''
+  try {
+    text = await res.text()
+  } catch {
+    // the error body itself failed: classify by status alone
+  }
+  let body: unknown = text
+  try {
+    body = JSON.parse(text)
+  } catch {
+    // not JSON: keep the text
+  }
+  return adapter.mapError(res.status, body, res.headers, actx)
+}
+
+function decide(rt: Runtime, ctx: CallContext, req: ChatRequest, budgetUsedPct: number | undefined): Decision {
+  const input: PolicyInput = {
+    endpoint: 'chat.completions',
+    team: ctx.principal.teamId,
+    teamLabels: ctx.principal.team.labels ?? {},
+    key: ctx.principal.keyName,
+    user: req.user ?? null,
+    model: req.model,
+    headers: ctx.headers,
+    metadata: req.metadata ?? {},
+    request: req,
+    stream: req.stream === true,
+    budgetUsedPct,
+  }
+  const decision = rt.policy.evaluate(input)
+  const r = ctx.record
+  r.rule = decision.rule
+  r.policyVersion = rt.policy.version
+  r.reason = decision.reason
+  if (decision.tags.length > 0) r.tags = [...r.tags, ...decision.tags]
+  ctx.responseHeaders['x-switchyard-rule'] = decision.rule ?? 'none'
+  if (decision.kind === 'deny') throw new GatewayError('policy_denied', decision.denyMessage ?? undefined)
+  return decision
+}
+
+/** The requested model must be allowed for the key (or its team); the chosen route must exist. */
+function routeTargets(rt: Runtime, ctx: CallContext, requested: string, decision: Decision): Target[] {
+  const allowed = ctx.principal.keyModels ?? ctx.principal.team.models
+  if (allowed && !allowed.includes(requested) && !(decision.rule !== null && decision.route !== requested)) {
+    throw new GatewayError('model_not_allowed', `The model \`${requested}\` is not enabled for team "${ctx.principal.teamId}".`, { param: 'model' })
+  }
+  return orderTargets(rt.catalog.resolve(decision.route))
+}
+
+function settleUsage(rt: Runtime, ctx: CallContext, target: Target, usage: NormalizedUsage | null): number | null {
+  const r = ctx.record
+  if (!usage) return null
+  r.promptTokens = usage.prompt
+  r.completionTokens = usage.completion
+  r.cachedTokens = usage.cached
+  r.reasoningTokens = usage.reasoning
+  r.costUsd = costUsd(rt.config.pricing, target.provider, target.model, usage)
+  return r.costUsd
+}
+
+async function afterSuccess(deps: ChatDeps, ctx: CallContext, req: ChatRequest, usage: NormalizedUsage | null, cost: number | null, content: string | null): Promise<void> {
+  try {
+    await deps.limits?.settle(ctx, usage, cost)
+    if (content !== null && deps.context && headerValue(ctx.headers, 'x-switchyard-session')) await deps.context.remember(ctx, req, { content })
+  } catch (err) {
+    ctx.log.warn({ err }, 'post-call bookkeeping failed')
+  }
+}

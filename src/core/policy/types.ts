@@ -1,0 +1,40 @@
+import type { ChatRequest, EmbeddingsRequest } from '../../schemas/openai/chat-request.js'
+
+/** Everything a rule may look at. Built once per request by the pipeline. */
+export interface PolicyInput {
+  endpoint: 'chat.completions' | 'embeddings'
+  team: string
+  teamLabels: Readonly<Record<string, string>>
+  key: string | null
+  user: string | null
+  /** The model the client asked for. */
+  model: string
+  headers: Readonly<Record<string, string | string[] | undefined>>
+  metadata: Readonly<Record<string, string>>
+  request: ChatRequest | EmbeddingsRequest
+  stream: boolean
+  /** Highest share of any budget the team or key has used, 0-100 (absent when no budget applies). */
+  budgetUsedPct: number | undefined
+}
+
+export interface Decision {
+  /** Name of the rule that matched; null when none did (the requested model is routed). */
+  rule: string | null
+  kind: 'route' | 'deny'
+  /** A logical model name or `provider/model`. */
+  route: string
+  denyMessage: string | null
+  /** Parameter overrides and caps to apply to the request. */
+  set: Readonly<Record<string, unknown>>
+  tags: readonly string[]
+  /** One line a human can read: why this rule fired. */
+  reason: string
+}
+
+export interface CompiledPolicy {
+  /** Content hash of the policy source. */
+  readonly version: string
+  readonly loadedAt: Date
+  readonly ruleCount: number
+  evaluate(input: PolicyInput): Decision
+}

@@ -1,0 +1,77 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { timingSafeEqual } from 'node:crypto'
+import { GatewayError } from '../errors/gateway-error.js'
+import { finishCall } from '../core/finish-call.js'
+import { logCall } from '../observability/call-log.js'
+import { bearerToken } from './bearer.js'
+import { startCall } from './call-state.js'
+import type { GatewayDeps } from './deps.js'
+import { registerErrorHandling } from './plugins/errors.js'
+import { chatCompletionsRoute } from './routes/chat-completions.js'
+import { healthRoutes } from './routes/health.js'
+import { modelsRoute } from './routes/models.js'
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/** Composition of the HTTP surface. Features register routes; the core does the work. */
+export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
+  const cfg = deps.runtime.current.config.gateway
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: Math.round(cfg.server.body_limit_mb * 1024 * 1024),
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id']
+      return cfg.server.trust_request_id && typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : deps.newId()
+    },
+    requestIdLogLabel: 'requestId',
+    return503OnClosing: true,
+    forceCloseConnections: false,
+  }) as unknown as FastifyInstance
+  app.decorateRequest('call', null)
+  app.decorateRequest('principal', null)
+  registerErrorHandling(app)
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+    const endpoint = request.routeOptions.config.endpoint
+    if (endpoint) {
+      startCall(request, reply, endpoint, deps.clock.mono(), new Date(deps.clock.now()))
+      deps.metrics.inflight.inc({ stream: 'false' })
+    }
+  })
+
+  app.addHook('preHandler', async (request) => {
+    const rc = request.routeOptions.config
+    if (rc.admin) {
+      const token = bearerToken(request)
+      if (!deps.adminToken || token === null || !safeEqual(token, deps.adminToken)) {
+        throw new GatewayError('admin_unauthorized', deps.adminToken ? 'A valid admin token is required.' : 'The admin API is disabled: set SWITCHYARD_ADMIN_TOKEN.')
+      }
+      return
+    }
+    if (rc.endpoint || rc.authenticate) {
+      if (deps.lifecycle.draining) throw new GatewayError('shutting_down')
+      request.principal = await deps.authenticator.authenticate(bearerToken(request))
+    }
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    const call = request.call
+    if (!call) return
+    deps.metrics.inflight.dec({ stream: 'false' })
+    if (finishCall(deps, call.record, call.startMono, reply.statusCode)) logCall(request.log, call.record)
+  })
+
+  chatCompletionsRoute(app, deps)
+  modelsRoute(app, deps)
+  healthRoutes(app, deps)
+  for (const plugin of deps.plugins ?? []) await plugin(app, deps)
+  return app
+}

@@ -1,0 +1,49 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { CallContext } from '../core/call-context.js'
+import { newCallRecord, type CallRecord } from '../core/call-record.js'
+import type { Principal } from '../core/principal.js'
+
+/** Per-request audit state, created when a proxied route's request arrives, before the body is even read. */
+export interface CallState {
+  record: CallRecord
+  startMono: number
+  abort: AbortController
+  responseHeaders: Record<string, string>
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    call: CallState | null
+  }
+}
+
+export function startCall(request: FastifyRequest, reply: FastifyReply, endpoint: CallRecord['endpoint'], startMono: number, now: Date): CallState {
+  const abort = new AbortController()
+  const state: CallState = { record: newCallRecord(request.id, endpoint, now), startMono, abort, responseHeaders: { 'x-request-id': request.id } }
+  const sessionId = request.headers['x-switchyard-session']
+  if (typeof sessionId === 'string' && sessionId !== '') state.record.sessionId = sessionId.slice(0, 200)
+  const tags = request.headers['x-switchyard-tags']
+  if (typeof tags === 'string' && tags !== '') state.record.tags = tags.split(',').map((t) => t.trim()).filter(Boolean).slice(0, 20).map((t) => t.slice(0, 100))
+  const res = reply.raw
+  res.once('close', () => {
+    if (!res.writableFinished) abort.abort()
+  })
+  request.call = state
+  return state
+}
+
+export function callContext(request: FastifyRequest, state: CallState, principal: Principal): CallContext {
+  const r = state.record
+  r.teamId = principal.teamId
+  r.keyId = principal.keyId
+  return {
+    requestId: request.id,
+    principal,
+    headers: request.headers,
+    signal: state.abort.signal,
+    record: r,
+    startMono: state.startMono,
+    log: request.log,
+    responseHeaders: state.responseHeaders,
+  }
+}

@@ -1,0 +1,30 @@
+import type { Logger } from 'pino'
+import type { Authenticator } from '../core/auth/authenticator.js'
+import type { ChatDeps } from '../core/handle-chat.js'
+import type { Principal } from '../core/principal.js'
+import type { ReadinessCheck } from './routes/health.js'
+
+/** Everything the HTTP layer needs, built by the composition root (src/gateway.ts). */
+export interface GatewayDeps extends ChatDeps {
+  authenticator: Authenticator
+  readiness: ReadinessCheck[]
+  adminToken: string | undefined
+  logger: Logger
+  lifecycle: { draining: boolean }
+  /** Extra routes and hooks contributed by features (admin APIs, limits); registered last. */
+  plugins?: Array<(app: import('fastify').FastifyInstance, deps: GatewayDeps) => void | Promise<void>>
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+  interface FastifyContextConfig {
+    /** Set on proxied routes: an audit record is opened for every request they receive. */
+    endpoint?: 'chat.completions' | 'embeddings'
+    /** Set on routes that need a Switchyard key but are not proxied calls. */
+    authenticate?: boolean
+    /** Set on /admin routes. */
+    admin?: boolean
+  }
+}

@@ -1,0 +1,25 @@
+import type { ServerResponse } from 'node:http'
+import { once } from 'node:events'
+
+/**
+ * Writes an SSE body to the raw response with backpressure: when the socket's buffer is full we
+ * wait for `drain`, which also pauses reading from the upstream. Stops at once if the client leaves.
+ */
+export async function pipeSse(res: ServerResponse, headers: Record<string, string | number | string[]>, body: AsyncIterable<string>, signal: AbortSignal): Promise<void> {
+  res.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' })
+  res.flushHeaders()
+  const iterator = body[Symbol.asyncIterator]()
+  try {
+    for (;;) {
+      const next = await iterator.next()
+      if (next.done) break
+      if (signal.aborted || res.destroyed) break
+      if (!res.write(next.value)) {
+        await Promise.race([once(res, 'drain'), once(res, 'close')])
+      }
+    }
+  } finally {
+    await iterator.return?.(undefined)
+    if (!res.destroyed) res.end()
+  }
+}

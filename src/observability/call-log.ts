@@ -1,0 +1,28 @@
+import type { CallRecord } from '../core/call-record.js'
+import type { Log } from '../core/call-context.js'
+
+/** The one log line per call. No prompts, no keys: ids, routing, outcome, timings. */
+export function logCall(log: Log, r: CallRecord): void {
+  log.info(
+    {
+      endpoint: r.endpoint,
+      team: r.teamId,
+      session: r.sessionId,
+      model: r.requestedModel,
+      rule: r.rule,
+      provider: r.provider,
+      upstreamModel: r.model,
+      attempts: r.attempts.length,
+      stream: r.stream,
+      status: r.status,
+      outcome: r.outcome,
+      error: r.errorType,
+      latencyMs: r.latencyMs,
+      ttftMs: r.ttftMs,
+      tokens: r.promptTokens === null ? null : { in: r.promptTokens, out: r.completionTokens },
+      costUsd: r.costUsd,
+      traceId: r.traceId,
+    },
+    'call',
+  )
+}

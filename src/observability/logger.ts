@@ -1,0 +1,32 @@
+import { pino, type Logger, type LoggerOptions } from 'pino'
+
+/** The single list of paths pino redacts: keys and credentials never reach logs. */
+export const redactPaths = [
+  'req.headers.authorization',
+  'req.headers["api-key"]',
+  'req.headers["x-api-key"]',
+  'req.headers["x-goog-api-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["api-key"]',
+  'headers["x-api-key"]',
+  'headers["x-goog-api-key"]',
+  '*.apiKey',
+  '*.api_key',
+  'apiKey',
+  'key',
+  'token',
+]
+
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    base: { service: 'switchyard' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  }
+}
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level))
+}

@@ -1,0 +1,35 @@
+import type { ChatRequest, EmbeddingsRequest } from '../../schemas/openai/chat-request.js'
+import { endpoint } from '../shared/endpoint.js'
+import type { AdapterContext, UpstreamRequest } from '../types.js'
+
+export const DEFAULT_OPENAI_BASE = 'https://api.openai.com/v1'
+
+export function openaiHeaders(ctx: AdapterContext): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: ctx.stream ? 'text/event-stream' : 'application/json', ...ctx.target.config.headers }
+  if (ctx.apiKey) headers.authorization = `Bearer ${ctx.apiKey}`
+  return headers
+}
+
+/**
+ * The client's body goes through as it came (unknown fields kept), with the upstream model name,
+ * and in streams a request for the usage chunk so every call has token counts.
+ */
+export function chatRequest(req: ChatRequest, ctx: AdapterContext): UpstreamRequest {
+  const body: Record<string, unknown> = { ...req, model: ctx.target.model }
+  if (ctx.stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true }
+  return {
+    ...endpoint(ctx.target.config.base_url ?? DEFAULT_OPENAI_BASE, '/chat/completions'),
+    method: 'POST',
+    headers: openaiHeaders(ctx),
+    body: JSON.stringify(body),
+  }
+}
+
+export function embeddingsRequest(req: EmbeddingsRequest, ctx: AdapterContext): UpstreamRequest {
+  return {
+    ...endpoint(ctx.target.config.base_url ?? DEFAULT_OPENAI_BASE, '/embeddings'),
+    method: 'POST',
+    headers: openaiHeaders(ctx),
+    body: JSON.stringify({ ...req, model: ctx.target.model }),
+  }
+}

@@ -1,0 +1,13 @@
+import type { ProviderType } from '../config/schema.js'
+import { openaiAdapter } from './openai/index.js'
+import type { ProviderAdapter } from './types.js'
+
+/** Provider type -> adapter. A new provider is one folder and one line here. */
+export const adapters: Partial<Record<ProviderType, ProviderAdapter>> = {
+  openai: openaiAdapter,
+  demo: { ...openaiAdapter, type: 'demo' },
+}
+
+export function adapterFor(type: ProviderType): ProviderAdapter | undefined {
+  return adapters[type]
+}

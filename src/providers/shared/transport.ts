@@ -1,0 +1,134 @@
+import { Pool, type Dispatcher } from 'undici'
+import { GatewayError } from '../../errors/gateway-error.js'
+import type { UpstreamRequest } from '../types.js'
+
+export interface ResolvedTimeouts {
+  connect_ms: number
+  first_byte_ms: number
+  idle_ms: number
+  total_ms: number
+}
+
+export interface UpstreamResponse {
+  status: number
+  headers: Readonly<Record<string, string | string[] | undefined>>
+  body: AsyncIterable<Uint8Array>
+  text(): Promise<string>
+  /** Discard the rest of the body and release the connection. */
+  dump(): Promise<void>
+}
+
+export interface SendOptions {
+  /** Aborted when the client goes away. */
+  signal: AbortSignal
+  timeouts: ResolvedTimeouts
+}
+
+/** Sends one upstream request. The undici implementation serves every HTTP provider; `demo` answers in-process. */
+export interface Transport {
+  send(req: UpstreamRequest, opts: SendOptions): Promise<UpstreamResponse>
+  close(): Promise<void>
+}
+
+/** Thrown when the client's own abort signal ended the upstream call. */
+export class ClientCancelledError extends Error {
+  constructor() {
+    super('client cancelled')
+    this.name = 'ClientCancelledError'
+  }
+}
+
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
+const timeoutCodes: Record<string, string> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connect',
+  ETIMEDOUT: 'connect',
+  UND_ERR_HEADERS_TIMEOUT: 'first byte',
+  UND_ERR_BODY_TIMEOUT: 'idle',
+}
+
+/**
+ * The one place transport failures become gateway errors, by `err.code` (as fastify-reply-from does).
+ * `clientSignal` and `totalSignal` tell an abort by the client from the total timeout.
+ */
+export function classifyTransportError(err: unknown, clientSignal: AbortSignal, totalSignal?: AbortSignal): Error {
+  if (clientSignal.aborted) return new ClientCancelledError()
+  if (totalSignal?.aborted) return new GatewayError('upstream_timeout', 'The upstream provider did not finish within the total timeout.', { retryable: true, cause: err })
+  if (err instanceof GatewayError) return err
+  const code = (err as { code?: string } | null)?.code ?? ''
+  const phase = timeoutCodes[code]
+  if (phase) return new GatewayError('upstream_timeout', `The upstream provider timed out (${phase}).`, { retryable: true, cause: err })
+  if (unavailableCodes.has(code)) return new GatewayError('upstream_unavailable', `The upstream provider is unreachable (${code}).`, { retryable: true, cause: err })
+  return new GatewayError('upstream_error', 'The upstream connection failed.', { retryable: true, cause: err })
+}
+
+/** undici Pool per upstream origin, keep-alive, bodies streamed. */
+export class UndiciTransport implements Transport {
+  private readonly pools = new Map<string, Pool>()
+  constructor(private readonly poolOptions: { connections?: number | null } = {}) {}
+
+  private pool(origin: string, connectMs: number): Pool {
+    const key = `${origin}|${connectMs}`
+    let pool = this.pools.get(key)
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: this.poolOptions.connections ?? null,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        connect: { timeout: connectMs },
+      })
+      this.pools.set(key, pool)
+    }
+    return pool
+  }
+
+  async send(req: UpstreamRequest, { signal, timeouts }: SendOptions): Promise<UpstreamResponse> {
+    const total = AbortSignal.timeout(timeouts.total_ms)
+    const combined = AbortSignal.any([signal, total])
+    let res: Dispatcher.ResponseData
+    try {
+      res = await this.pool(req.origin, timeouts.connect_ms).request({
+        method: req.method,
+        path: req.path,
+        headers: req.headers,
+        body: req.body,
+        signal: combined,
+        headersTimeout: timeouts.first_byte_ms,
+        bodyTimeout: timeouts.idle_ms,
+      })
+    } catch (err) {
+      throw classifyTransportError(err, signal, total)
+    }
+    const body = res.body
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      body: mapBodyErrors(body, signal, total),
+      async text() {
+        try {
+          return await body.text()
+        } catch (err) {
+          throw classifyTransportError(err, signal, total)
+        }
+      },
+      async dump() {
+        await body.dump().catch(() => undefined)
+      },
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => undefined)))
+    this.pools.clear()
+  }
+}
+
+async function* mapBodyErrors(body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown }, signal: AbortSignal, total: AbortSignal): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of body) yield chunk
+  } catch (err) {
+    throw classifyTransportError(err, signal, total)
+  } finally {
+    // reached on early return (client gone) too: release the socket at once
+    body.destroy()
+  }
+}

@@ -176,7 +176,7 @@ t.test('input errors are OpenAI-shaped with the right status and param', async (
   ]
   for (const [name, body, status, code, param] of cases) {
     const res = await post(body)
-    const json = await res.json()
+    const json = (await res.json()) as { error: { code: string; param: string | null } }
     t.equal(res.status, status, name)
     t.equal(json.error.code, code, name)
     t.equal(json.error.param, param, name)

@@ -9,7 +9,7 @@ import { buildApp } from './http/app.js'
 import type { GatewayDeps } from './http/deps.js'
 import { MemoryAuditRecorder } from './adapters/audit/memory.js'
 import { Metrics } from './observability/metrics.js'
-import { createLogger } from './observability/logger.js'
+import { createLogger, flushLogger } from './observability/logger.js'
 import type { AuditRecorder } from './ports/audit-sink.js'
 
 export interface GatewayOptions {
@@ -78,6 +78,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await app.close()
       await transports.close()
       await audit.close()
+      flushLogger(logger)
     },
   }
 }

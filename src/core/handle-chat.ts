@@ -15,7 +15,7 @@ import type { Decision, PolicyInput } from './policy/types.js'
 import { orderTargets } from './routing/select.js'
 import type { Runtime, RuntimeRef } from './runtime.js'
 import type { ContextStage, LimitStage } from './stages.js'
-import { encodeForClient, mappedEvents, type StreamSummary } from './stream-relay.js'
+import { encodeForClient, mappedBatches, type StreamSummary } from './stream-relay.js'
 import { resolveTimeouts } from './timeouts.js'
 import type { TransportSet } from './transports.js'
 import { costUsd, normalizeUsage, type NormalizedUsage } from './usage.js'
@@ -69,14 +69,15 @@ export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown
     const upstream = await deps.transports.for(t).send(adapter.chatRequest(req, actx), { signal: ctx.signal, timeouts: timeoutsFor(t) })
     if (upstream.status >= 400) throw await upstreamFailure(adapter, upstream, actx)
     if (!stream) return { kind: 'json' as const, parsed: adapter.chatResponse(await upstream.text(), actx) }
-    // peek at the first output: a failure before anything reached the client can still be retried
-    const outs = mappedEvents(upstream, adapter.createChatStream(actx), t.provider)
-    const first = await outs.next()
-    if (!first.done && first.value.kind === 'error') {
-      await outs.return(undefined)
-      throw first.value.error
+    // peek at the first batch: a failure before anything reached the client can still be retried
+    const batches = mappedBatches(upstream, adapter.createChatStream(actx), t.provider)
+    const first = await batches.next()
+    const firstBatch = first.done ? [] : first.value
+    if (firstBatch[0]?.kind === 'error') {
+      await batches.return(undefined)
+      throw firstBatch[0].error
     }
-    return { kind: 'stream' as const, outs, first }
+    return { kind: 'stream' as const, batches, first: firstBatch }
   })
 
   r.provider = target.provider
@@ -97,7 +98,7 @@ export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown
   }
 
   const summary: StreamSummary = { usage: null, content: '', error: null, cancelled: false, firstByteMono: null }
-  const encoded = encodeForClient(value.outs, value.first, { clientWantsUsage, now: deps.clock.mono }, summary)
+  const encoded = encodeForClient(value.batches, value.first, { clientWantsUsage, now: deps.clock.mono }, summary)
   async function* relay(): AsyncGenerator<string> {
     try {
       yield* encoded

@@ -16,44 +16,59 @@ export interface StreamSummary {
   firstByteMono: number | null
 }
 
-/** Upstream bytes -> SSE events -> mapper -> normalized outputs. The one stream path for every provider. */
-export async function* mappedEvents(upstream: UpstreamResponse, mapper: StreamMapper, providerName: string): AsyncGenerator<StreamOut> {
+/**
+ * Upstream bytes -> SSE events -> mapper -> normalized outputs: the one stream path for every
+ * provider. Yields one batch per upstream read (everything that arrived together goes out together:
+ * same latency, one socket write instead of one per event). Never yields an empty batch.
+ */
+export async function* mappedBatches(upstream: UpstreamResponse, mapper: StreamMapper, providerName: string): AsyncGenerator<StreamOut[]> {
   const decoder = new SseDecoder()
+  const mapAll = (events: ReturnType<SseDecoder['push']>): StreamOut[] => {
+    const outs: StreamOut[] = []
+    for (const ev of events) for (const o of mapper.push(ev)) outs.push(o)
+    return outs
+  }
   for await (const bytes of upstream.body) {
-    for (const ev of decoder.push(bytes)) yield* mapper.push(ev)
+    const outs = mapAll(decoder.push(bytes))
+    if (outs.length > 0) yield outs
   }
-  for (const ev of decoder.end()) yield* mapper.push(ev)
-  yield* mapper.end()
-  if (!mapper.complete) {
-    yield { kind: 'error', error: new GatewayError('upstream_error', `${providerName}: the upstream stream ended before the answer was complete.`) }
+  const tail = mapAll(decoder.end())
+  for (const o of mapper.end()) tail.push(o)
+  if (!mapper.complete && !tail.some((o) => o.kind === 'error')) {
+    tail.push({ kind: 'error', error: new GatewayError('upstream_error', `${providerName}: the upstream stream ended before the answer was complete.`) })
   }
+  if (tail.length > 0) yield tail
 }
 
 /**
- * Encodes normalized outputs as OpenAI SSE for the client. Strips the usage chunk the gateway asked
- * for when the client did not, records usage, turns any failure into an error event before the end.
+ * Encodes normalized outputs as OpenAI SSE for the client, one string per batch. Strips the usage
+ * chunk the gateway asked for when the client did not, records usage, turns any failure into an
+ * error event before the end.
  */
 export async function* encodeForClient(
-  outs: AsyncIterator<StreamOut>,
-  first: IteratorResult<StreamOut>,
+  batches: AsyncIterator<StreamOut[]>,
+  first: StreamOut[],
   opts: { clientWantsUsage: boolean; now: () => number },
   summary: StreamSummary,
 ): AsyncGenerator<string> {
-  let next: IteratorResult<StreamOut> = first
+  let batch: StreamOut[] | undefined = first
   try {
-    while (!next.done) {
-      const out = next.value
-      if (out.kind === 'error') {
-        summary.error = out.error
-        yield encodeError(out.error)
-        return
+    while (batch !== undefined) {
+      let text = ''
+      for (const out of batch) {
+        if (out.kind === 'error') {
+          summary.error = out.error
+          yield text + encodeError(out.error)
+          return
+        }
+        text += encodeOut(out.chunk, out.raw, opts.clientWantsUsage, summary)
       }
-      const text = encodeOut(out.chunk, out.raw, opts.clientWantsUsage, summary)
-      if (text !== null) {
+      if (text !== '') {
         if (summary.firstByteMono === null) summary.firstByteMono = opts.now()
         yield text
       }
-      next = await outs.next()
+      const next = await batches.next()
+      batch = next.done ? undefined : next.value
     }
     yield DONE
   } catch (err) {
@@ -66,17 +81,17 @@ export async function* encodeForClient(
     yield encodeError(gwErr)
   } finally {
     // client gone or stream over: make sure the upstream body is released
-    await outs.return?.(undefined)
+    await batches.return?.(undefined)
   }
 }
 
-function encodeOut(chunk: ChatCompletionChunk, raw: string | undefined, clientWantsUsage: boolean, summary: StreamSummary): string | null {
+function encodeOut(chunk: ChatCompletionChunk, raw: string | undefined, clientWantsUsage: boolean, summary: StreamSummary): string {
   const choice = chunk.choices[0]
   if (choice?.index === 0 && typeof choice.delta?.content === 'string') summary.content += choice.delta.content
   if (chunk.usage) {
     summary.usage = chunk.usage
     if (!clientWantsUsage) {
-      if (chunk.choices.length === 0) return null
+      if (chunk.choices.length === 0) return ''
       const { usage: _drop, ...rest } = chunk
       return encodeChunk(rest)
     }

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { timingSafeEqual } from 'node:crypto'
 import { GatewayError } from '../errors/gateway-error.js'
 import { finishCall } from '../core/finish-call.js'
@@ -24,13 +24,13 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   const cfg = deps.runtime.current.config.gateway
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // one log line per call is written by logCall when the call closes, not fastify's two
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: Math.round(cfg.server.body_limit_mb * 1024 * 1024),
     genReqId: (req) => {
       const incoming = req.headers['x-request-id']
       return cfg.server.trust_request_id && typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : deps.newId()
     },
-    requestIdLogLabel: 'requestId',
     return503OnClosing: true,
     forceCloseConnections: false,
   }) as unknown as FastifyInstance

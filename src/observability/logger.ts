@@ -27,6 +27,18 @@ export function loggerOptions(level: string): LoggerOptions {
   }
 }
 
+/**
+ * stdout through an asynchronous sonic-boom destination: log lines are batched into few writes
+ * instead of one synchronous write per call. Flushed on shutdown (flushLogger).
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level))
+  return pino(loggerOptions(level), destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }))
+}
+
+export function flushLogger(logger: Logger): void {
+  try {
+    logger.flush()
+  } catch {
+    // destination not ready or already closed
+  }
 }

@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// npm run bench: fake upstream, bare undici proxy (the floor) and Switchyard side by side on loopback,
+// loaded in turn by autocannon. Prints req/s and p50/p99 per target and the gateway's ratios to the
+// bare proxy and to direct, all measured in this one run (absolute numbers drift on shared machines).
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createHash } from 'node:crypto'
+import autocannon from 'autocannon'
+
+const BENCH_KEY = 'sk-sy-bench'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const quick = process.argv.includes('--quick')
+const duration = Number(process.env.BENCH_DURATION ?? (quick ? 3 : 8))
+const warmup = Number(process.env.BENCH_WARMUP ?? (quick ? 1 : 2))
+const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 2))
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const pin = process.env.BENCH_PIN !== '0'
+const withPg = Boolean(process.env.DATABASE_URL) && process.env.BENCH_PG !== '0'
+const children = []
+
+function pinned(cpu, cmd, args, env = {}) {
+  const [c, a] = pin ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]
+  const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  children.push(child)
+  return child
+}
+
+/** Starts a helper server that prints its port on the first line. */
+function startPrinter(cpu, script, args) {
+  const child = pinned(cpu, process.execPath, [script, ...args])
+  return new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(Number(String(d).trim())))
+    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)))
+  })
+}
+
+async function waitFor(url, tries = 100) {
+  for (let i = 0; i < tries; i++) {
+    try {
+      const res = await fetch(url)
+      if (res.ok) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`not ready: ${url}`)
+}
+
+async function startGateway(name, mockPort, env) {
+  const port = 18500 + children.length
+  const dir = mkdtempSync(join(tmpdir(), `sy-bench-${name}-`))
+  const config = join(dir, 'gateway.yaml')
+  writeFileSync(config, [
+    `server: { host: 127.0.0.1, port: ${port}, log_level: info }`,
+    `providers: { mock: { type: openai, base_url: "http://127.0.0.1:${mockPort}/v1" } }`,
+    'models: { gpt-4o-mini: { targets: [ { provider: mock, model: gpt-4o-mini } ] } }',
+    'pricing: { mock/gpt-4o-mini: { input: 0.15, cached_input: 0.075, output: 0.6 } }',
+    // sha256 of the bench's key, sk-sy-bench
+    `teams: { bench: { keys: [ { name: bench, sha256: ${createHash('sha256').update(BENCH_KEY).digest('hex')} } ] } }`,
+    `storage: { data_dir: "${join(dir, 'data')}" }`,
+  ].join('\n'))
+  const child = pinned(1, process.execPath, [join(root, 'dist/src/cli/main.js'), 'serve', '--config', config], env)
+  child.stdout.resume() // one log line per call, as in production; drained, not stored
+  await waitFor(`http://127.0.0.1:${port}/readyz`)
+  return `http://127.0.0.1:${port}`
+}
+
+const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 64 })
+const streamBody = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 64 })
+
+function load(url, payload, seconds) {
+  return autocannon({
+    url: `${url}/v1/chat/completions`, method: 'POST', connections, duration: seconds, body: payload,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` },
+  })
+}
+
+async function main() {
+  if (pin) try { execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' }) } catch {}
+  const mockPort = await startPrinter(0, join(root, 'bench/mock-upstream.mjs'), ['0'])
+  const barePort = await startPrinter(1, join(root, 'bench/bare-proxy.mjs'), ['0', `http://127.0.0.1:${mockPort}`])
+  const targets = { direct: `http://127.0.0.1:${mockPort}`, bare: `http://127.0.0.1:${barePort}` }
+  const embeddedEnv = { DATABASE_URL: '', REDIS_URL: '' }
+  targets.switchyard = await startGateway('embedded', mockPort, embeddedEnv)
+  if (withPg) targets['switchyard-pg'] = await startGateway('pg', mockPort, { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL ?? '' })
+
+  // sanity: the gateway really forwards (the mock counts one upstream request per call)
+  const before = (await (await fetch(`${targets.direct}/__stats`)).json()).requests
+  const check = await fetch(`${targets.switchyard}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` }, body })
+  const after = (await (await fetch(`${targets.direct}/__stats`)).json()).requests
+  if (check.status !== 200 || after !== before + 1) throw new Error(`gateway check failed: status ${check.status}, upstream requests +${after - before}`)
+
+  const scenarios = { chat: body, stream: streamBody }
+  const names = Object.keys(targets)
+  const results = {}
+  for (let round = 0; round < rounds; round++) {
+    const order = names.slice(round % names.length).concat(names.slice(0, round % names.length))
+    for (const [scenario, payload] of Object.entries(scenarios)) {
+      for (const name of order) {
+        await load(targets[name], payload, warmup)
+        const r = await load(targets[name], payload, duration)
+        const bad = r.non2xx + r.errors
+        ;(results[`${scenario}|${name}`] ??= []).push({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad })
+        process.stderr.write(`round ${round + 1} ${scenario} ${name}: ${Math.round(r.requests.average)} req/s p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms${bad ? ` (${bad} errors)` : ''}\n`)
+      }
+    }
+  }
+
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
+  const agg = (key, f) => median(results[key].map((x) => x[f]))
+  const lines = ['', `connections ${connections}, ${duration}s per run, ${rounds} round(s), medians; gateway pinned to core 1, load generator + mock on core 0`, '']
+  lines.push('| scenario | target | req/s | p50 ms | p99 ms | vs bare | vs direct |', '|---|---|---:|---:|---:|---:|---:|')
+  for (const scenario of Object.keys(scenarios)) {
+    for (const name of names) {
+      const key = `${scenario}|${name}`
+      const rps = agg(key, 'rps')
+      lines.push(`| ${scenario} | ${name} | ${Math.round(rps)} | ${agg(key, 'p50')} | ${agg(key, 'p99')} | ${(rps / agg(`${scenario}|bare`, 'rps')).toFixed(2)}x | ${(rps / agg(`${scenario}|direct`, 'rps')).toFixed(2)}x |`)
+    }
+  }
+  if (withPg) {
+    lines.push('', `audit to Postgres vs embedded, chat p50: ${(agg('chat|switchyard-pg', 'p50') / agg('chat|switchyard', 'p50')).toFixed(3)}x, req/s: ${(agg('chat|switchyard-pg', 'rps') / agg('chat|switchyard', 'rps')).toFixed(3)}x`)
+  }
+  const failed = Object.entries(results).filter(([, rs]) => rs.some((x) => x.bad > 0)).map(([k]) => k)
+  if (failed.length > 0) lines.push('', `WARNING: errors in ${failed.join(', ')}: those figures are not valid`)
+  process.stdout.write(lines.join('\n') + '\n')
+  if (failed.length > 0) process.exitCode = 1
+}
+
+main()
+  .catch((err) => { process.stderr.write(`bench failed: ${err.stack}\n`); process.exitCode = 1 })
+  .finally(() => { for (const c of children) c.kill('SIGTERM') })

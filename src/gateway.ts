@@ -11,6 +11,9 @@ import { MemoryAuditRecorder } from './adapters/audit/memory.js'
 import { Metrics } from './observability/metrics.js'
 import { createLogger, flushLogger } from './observability/logger.js'
 import type { AuditRecorder } from './ports/audit-sink.js'
+import { openContextStore } from './adapters/context/open-context-store.js'
+import { StoreContextStage } from './core/context/context-stage.js'
+import { ContextMetrics } from './observability/context-metrics.js'
 
 export interface GatewayOptions {
   /** Path of the gateway config file. */
@@ -23,6 +26,8 @@ export interface GatewayOptions {
   port?: number
   host?: string
   audit?: AuditRecorder
+  /** Key prefix in Redis (tests use a random one). */
+  redisPrefix?: string
 }
 
 export interface Gateway {
@@ -44,6 +49,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const metrics = new Metrics()
   const audit = opts.audit ?? new MemoryAuditRecorder()
   const transports = opts.transports ?? new TransportSet()
+  const contextMetrics = new ContextMetrics(metrics.registry)
+  const ctxStore = await openContextStore(config.env, { ...(opts.redisPrefix ? { prefix: opts.redisPrefix } : {}) })
+  const context = new StoreContextStage({
+    store: ctxStore.store,
+    sessions: () => runtime.current.config.gateway.sessions,
+    onStoreError: (op) => contextMetrics.storeErrors.inc({ op: `session_${op}` }),
+  })
 
   const deps: GatewayDeps = {
     runtime,
@@ -52,8 +64,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     metrics,
     clock: opts.clock ?? systemClock,
     newId: newRequestId,
+    context,
     authenticator: new ConfigAuthenticator(runtime),
-    readiness: [{ name: 'config', check: async () => ({ ok: true, detail: `policy ${runtime.current.policy.version}` }) }],
+    readiness: [{ name: 'config', check: async () => ({ ok: true, detail: `policy ${runtime.current.policy.version}` }) }, ctxStore.readiness],
     adminToken: config.env.adminToken,
     logger,
     lifecycle: { draining: false },
@@ -78,6 +91,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await app.close()
       await transports.close()
       await audit.close()
+      await ctxStore.store.close()
       flushLogger(logger)
     },
   }

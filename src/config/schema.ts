@@ -111,6 +111,8 @@ export const sessionsSchema = z.strictObject({
   max_turns: z.number().int().positive().default(50),
   max_tokens: z.number().int().positive().default(32_000),
   ttl_s: z.number().int().positive().default(86_400),
+  /** When the session store is unreachable: `open` serves the call without history, `closed` answers 503. */
+  on_store_error: z.enum(['open', 'closed']).default('open'),
 })
 
 export const resilienceSchema = z.strictObject({

@@ -1,4 +1,5 @@
 import type { ProviderType } from '../config/schema.js'
+import { anthropicAdapter } from './anthropic/index.js'
 import { openaiAdapter } from './openai/index.js'
 import type { ProviderAdapter } from './types.js'
 
@@ -6,6 +7,7 @@ import type { ProviderAdapter } from './types.js'
 export const adapters: Partial<Record<ProviderType, ProviderAdapter>> = {
   openai: openaiAdapter,
   demo: { ...openaiAdapter, type: 'demo' },
+  anthropic: anthropicAdapter,
 }
 
 export function adapterFor(type: ProviderType): ProviderAdapter | undefined {

@@ -91,8 +91,7 @@ for (const c of cases) {
 t.test('OpenAI-only fields are never forwarded', async (t) => {
   const body = toAnthropicRequest({
     model: 'smart', messages: [user('x')], presence_penalty: 1, frequency_penalty: 1, seed: 7, logprobs: true, top_logprobs: 2, n: 1,
-    metadata: { a: 'b' }, stream_options: { include_usage: true }, reasoning_effort: 'low', response_format: { type: 'text' }, // @ts-expect-error vendor field
-    top_k: 5,
+    metadata: { a: 'b' }, stream_options: { include_usage: true }, reasoning_effort: 'low', response_format: { type: 'text' }, top_k: 5,
   } as ChatRequest, ctx)
   t.same(Object.keys(body).sort(), ['max_tokens', 'messages', 'model'])
 })

@@ -116,8 +116,8 @@ for (const [model, expected] of [
     t.equal(final.choices[0]!.finish_reason, 'tool_calls')
     t.equal(final.choices[0]!.message.content ?? '', plain.choices[0]!.message.content ?? '')
     t.same(upstream.received.at(-1)!.body.tools, [
-      { name: 'get_weather', description: 'Current weather', input_schema: tools[0].function.parameters },
-      { name: 'get_time', input_schema: tools[1].function.parameters },
+      { name: 'get_weather', description: 'Current weather', input_schema: tools[0]!.function.parameters },
+      { name: 'get_time', input_schema: tools[1]!.function.parameters },
     ])
   })
 }

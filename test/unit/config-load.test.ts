@@ -1,0 +1,59 @@
+import t from 'tap'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config/load.js'
+import { ConfigError } from '../../src/config/yaml-source.js'
+import { writeConfigFiles } from '../helpers/gateway.js'
+
+const load = (text: string, extra: Record<string, string> = {}) => {
+  const dir = writeConfigFiles({ 'gateway.yaml': text, ...extra })
+  return () => loadConfig(join(dir, 'gateway.yaml'), {})
+}
+
+const problems = (fn: () => unknown) => {
+  try {
+    fn()
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems
+    throw err
+  }
+  throw new Error('expected a ConfigError')
+}
+
+t.test('a valid config loads, resolves relative files and freezes', async (t) => {
+  const cfg = load('providers:\n  demo: { type: demo }\nmodels:\n  m: { targets: [ { provider: demo, model: d } ] }\npricing: prices.yaml\n', {
+    'prices.yaml': 'pricing:\n  demo/d: { input: 1, output: 2 }\n',
+  })()
+  t.equal(cfg.gateway.models.m!.strategy, 'fallback', 'defaults applied')
+  t.same(cfg.pricing['demo/d'], { input: 1, output: 2 })
+  t.ok(Object.isFrozen(cfg.gateway.providers))
+})
+
+t.test('a YAML syntax error names its line and column', async (t) => {
+  const [p] = problems(load('providers:\n  demo: { type: demo\nmodels: {}\n'))
+  t.match(p!.file, /gateway\.yaml$/)
+  t.ok(p!.line >= 2 && p!.line <= 3, `line ${p!.line}`)
+})
+
+t.test('a schema error names the line of the offending value', async (t) => {
+  const ps = problems(load('server:\n  port: 8080\nproviders:\n  demo:\n    type: nonsense\n'))
+  t.equal(ps[0]!.line, 5)
+  t.match(ps[0]!.message, /providers\.demo\.type/)
+})
+
+t.test('unknown keys are rejected (typos do not pass silently)', async (t) => {
+  const ps = problems(load('providers:\n  demo: { type: demo }\nservr: { port: 1 }\n'))
+  t.match(ps[0]!.message, /servr/)
+})
+
+t.test('a target naming an unknown provider points at that target', async (t) => {
+  const ps = problems(load('providers:\n  demo: { type: demo }\nmodels:\n  m:\n    targets:\n      - { provider: nope, model: x }\n'))
+  t.equal(ps[0]!.line, 6)
+  t.match(ps[0]!.message, /unknown provider "nope"/)
+})
+
+t.test('provider keys come from the named environment variable, never from the file', async (t) => {
+  const dir = writeConfigFiles({ 'gateway.yaml': 'providers:\n  up: { type: openai, api_key_env: UP_KEY }\n' })
+  const cfg = loadConfig(join(dir, 'gateway.yaml'), { UP_KEY: 'sk-secret' })
+  t.equal(cfg.secrets.get('up'), 'sk-secret')
+  t.notMatch(JSON.stringify(cfg.gateway), /sk-secret/)
+})

@@ -3,7 +3,7 @@
 // loaded in turn by autocannon. Prints req/s and p50/p99 per target and the gateway's ratios to the
 // bare proxy and to direct, all measured in this one run (absolute numbers drift on shared machines).
 import { spawn, execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,6 +22,17 @@ const pin = process.env.BENCH_PIN !== '0'
 const withPg = Boolean(process.env.DATABASE_URL) && process.env.BENCH_PG !== '0'
 const children = []
 
+/** utime + stime of a process in ms, from /proc (Linux); null elsewhere. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // clock ticks (USER_HZ = 100)
+  } catch {
+    return null
+  }
+}
+const pids = {}
+
 function pinned(cpu, cmd, args, env = {}) {
   const [c, a] = pin ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]
   const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
@@ -30,8 +41,9 @@ function pinned(cpu, cmd, args, env = {}) {
 }
 
 /** Starts a helper server that prints its port on the first line. */
-function startPrinter(cpu, script, args) {
+function startPrinter(cpu, script, args, name) {
   const child = pinned(cpu, process.execPath, [script, ...args])
+  if (name) pids[name] = child.pid
   return new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve(Number(String(d).trim())))
     child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)))
@@ -63,6 +75,7 @@ async function startGateway(name, mockPort, env) {
     `storage: { data_dir: "${join(dir, 'data')}" }`,
   ].join('\n'))
   const child = pinned(1, process.execPath, [join(root, 'dist/src/cli/main.js'), 'serve', '--config', config], env)
+  pids[name === 'embedded' ? 'switchyard' : 'switchyard-pg'] = child.pid
   child.stdout.resume() // one log line per call, as in production; drained, not stored
   await waitFor(`http://127.0.0.1:${port}/readyz`)
   return `http://127.0.0.1:${port}`
@@ -81,7 +94,7 @@ function load(url, payload, seconds) {
 async function main() {
   if (pin) try { execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' }) } catch {}
   const mockPort = await startPrinter(0, join(root, 'bench/mock-upstream.mjs'), ['0'])
-  const barePort = await startPrinter(1, join(root, 'bench/bare-proxy.mjs'), ['0', `http://127.0.0.1:${mockPort}`])
+  const barePort = await startPrinter(1, join(root, 'bench/bare-proxy.mjs'), ['0', `http://127.0.0.1:${mockPort}`], 'bare')
   const targets = { direct: `http://127.0.0.1:${mockPort}`, bare: `http://127.0.0.1:${barePort}` }
   const embeddedEnv = { DATABASE_URL: '', REDIS_URL: '' }
   targets.switchyard = await startGateway('embedded', mockPort, embeddedEnv)
@@ -101,9 +114,12 @@ async function main() {
     for (const [scenario, payload] of Object.entries(scenarios)) {
       for (const name of order) {
         await load(targets[name], payload, warmup)
+        const cpu0 = pids[name] ? cpuMs(pids[name]) : null
         const r = await load(targets[name], payload, duration)
+        const cpu1 = pids[name] ? cpuMs(pids[name]) : null
         const bad = r.non2xx + r.errors
-        ;(results[`${scenario}|${name}`] ??= []).push({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad })
+        const cpuUs = cpu0 !== null && cpu1 !== null && r.requests.total > 0 ? ((cpu1 - cpu0) * 1000) / r.requests.total : null
+        ;(results[`${scenario}|${name}`] ??= []).push({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad, cpuUs })
         process.stderr.write(`round ${round + 1} ${scenario} ${name}: ${Math.round(r.requests.average)} req/s p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms${bad ? ` (${bad} errors)` : ''}\n`)
       }
     }
@@ -111,13 +127,15 @@ async function main() {
 
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
   const agg = (key, f) => median(results[key].map((x) => x[f]))
-  const lines = ['', `connections ${connections}, ${duration}s per run, ${rounds} round(s), medians; gateway pinned to core 1, load generator + mock on core 0`, '']
-  lines.push('| scenario | target | req/s | p50 ms | p99 ms | vs bare | vs direct |', '|---|---|---:|---:|---:|---:|---:|')
+  const lines = ['', '"vs bare (CPU/req)" is the bare proxy\'s CPU time per request over the target\'s: the throughput ratio a saturated core would give, and robust to other load on the machine.', `connections ${connections}, ${duration}s per run, ${rounds} round(s), medians; gateway pinned to core 1, load generator + mock on core 0`, '']
+  lines.push('| scenario | target | req/s | p50 ms | p99 ms | CPU µs/req | vs bare (req/s) | vs direct (req/s) | vs bare (CPU/req) |', '|---|---|---:|---:|---:|---:|---:|---:|---:|')
   for (const scenario of Object.keys(scenarios)) {
     for (const name of names) {
       const key = `${scenario}|${name}`
       const rps = agg(key, 'rps')
-      lines.push(`| ${scenario} | ${name} | ${Math.round(rps)} | ${agg(key, 'p50')} | ${agg(key, 'p99')} | ${(rps / agg(`${scenario}|bare`, 'rps')).toFixed(2)}x | ${(rps / agg(`${scenario}|direct`, 'rps')).toFixed(2)}x |`)
+      const cpu = results[key][0].cpuUs === null ? null : agg(key, 'cpuUs')
+      const bareCpu = agg(`${scenario}|bare`, 'cpuUs')
+      lines.push(`| ${scenario} | ${name} | ${Math.round(rps)} | ${agg(key, 'p50')} | ${agg(key, 'p99')} | ${cpu === null ? '-' : Math.round(cpu)} | ${(rps / agg(`${scenario}|bare`, 'rps')).toFixed(2)}x | ${(rps / agg(`${scenario}|direct`, 'rps')).toFixed(2)}x | ${cpu === null || !bareCpu ? '-' : `${(bareCpu / cpu).toFixed(2)}x`} |`)
     }
   }
   if (withPg) {

@@ -7,7 +7,6 @@ import { once } from 'node:events'
  */
 export async function pipeSse(res: ServerResponse, headers: Record<string, string | number | string[]>, body: AsyncIterable<string>, signal: AbortSignal): Promise<void> {
   res.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' })
-  res.flushHeaders()
   const iterator = body[Symbol.asyncIterator]()
   try {
     for (;;) {

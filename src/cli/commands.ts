@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { shippedPath } from '../paths.js'
 import { serve } from './serve.js'
+import { runMigrate } from './migrate.js'
 
 export type Command = { summary: string; run(argv: string[]): Promise<number> }
 
@@ -12,6 +13,10 @@ export const commands: Record<string, Command> = {
       const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } })
       return serve(values.config ?? defaultConfigPath())
     },
+  },
+  migrate: {
+    summary: 'migrate [--config FILE]        apply database migrations (idempotent)',
+    run: async (argv) => runMigrate(parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } }).values.config ?? defaultConfigPath()),
   },
 }
 

@@ -14,6 +14,8 @@ import type { AuditRecorder } from './ports/audit-sink.js'
 import { openContextStore } from './adapters/context/open-context-store.js'
 import { StoreContextStage } from './core/context/context-stage.js'
 import { ContextMetrics } from './observability/context-metrics.js'
+import type { Database } from './ports/database.js'
+import { startDatabase } from './adapters/db/start-database.js'
 
 export interface GatewayOptions {
   /** Path of the gateway config file. */
@@ -28,6 +30,8 @@ export interface GatewayOptions {
   audit?: AuditRecorder
   /** Key prefix in Redis (tests use a random one). */
   redisPrefix?: string
+  /** Use this database instead of opening DATABASE_URL / embedded PGlite (the caller closes it). */
+  database?: Database
 }
 
 export interface Gateway {
@@ -47,6 +51,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const logger = opts.logger ?? createLogger(gw.server.log_level)
   const runtime: RuntimeRef = { current: buildRuntime(config) }
   const metrics = new Metrics()
+  const storage = opts.database ? { database: opts.database, prepare: async () => undefined } : await startDatabase(config, logger)
   const audit = opts.audit ?? new MemoryAuditRecorder()
   const transports = opts.transports ?? new TransportSet()
   const contextMetrics = new ContextMetrics(metrics.registry)
@@ -61,6 +66,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     runtime,
     transports,
     audit,
+    database: storage.database,
     metrics,
     clock: opts.clock ?? systemClock,
     newId: newRequestId,
@@ -92,6 +98,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await transports.close()
       await audit.close()
       await ctxStore.store.close()
+      if (!opts.database) await storage.database.close()
       flushLogger(logger)
     },
   }

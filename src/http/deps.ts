@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Authenticator } from '../core/auth/authenticator.js'
 import type { ChatDeps } from '../core/handle-chat.js'
 import type { Principal } from '../core/principal.js'
+import type { Database } from '../ports/database.js'
 import type { ReadinessCheck } from './routes/health.js'
 
 /** Everything the HTTP layer needs, built by the composition root (src/gateway.ts). */
@@ -10,6 +11,8 @@ export interface GatewayDeps extends ChatDeps {
   readiness: ReadinessCheck[]
   adminToken: string | undefined
   logger: Logger
+  /** SQL store (Postgres or embedded PGlite), migrated at start. Audit, keys and teams live here. */
+  database: Database
   lifecycle: { draining: boolean }
   /** Extra routes and hooks contributed by features (admin APIs, limits); registered last. */
   plugins?: Array<(app: import('fastify').FastifyInstance, deps: GatewayDeps) => void | Promise<void>>

@@ -5,7 +5,10 @@ import { ConfigAuthenticator } from './core/auth/authenticator.js'
 import { systemClock, newRequestId, type Clock } from './core/clock.js'
 import { buildRuntime, type RuntimeRef } from './core/runtime.js'
 import { TransportSet } from './core/transports.js'
+import { CircuitBreakers, breakerStates } from './core/health/circuit-breaker.js'
+import { InflightCalls } from './core/inflight.js'
 import { buildApp } from './http/app.js'
+import { drainAndClose } from './http/shutdown.js'
 import type { GatewayDeps } from './http/deps.js'
 import { MemoryAuditRecorder } from './adapters/audit/memory.js'
 import { Metrics } from './observability/metrics.js'
@@ -61,6 +64,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     sessions: () => runtime.current.config.gateway.sessions,
     onStoreError: (op) => contextMetrics.storeErrors.inc({ op: `session_${op}` }),
   })
+  const clock = opts.clock ?? systemClock
+  const breakers = new CircuitBreakers({
+    clock,
+    settings: () => runtime.current.config.gateway.resilience.breaker,
+    onTransition: (t) => {
+      metrics.breakerState.set({ provider: t.provider, model: t.model }, breakerStates[t.to])
+      metrics.breakerTransitions.inc({ provider: t.provider, model: t.model, to: t.to })
+      logger.warn({ provider: t.provider, model: t.model, from: t.from, to: t.to }, 'circuit breaker')
+    },
+  })
 
   const deps: GatewayDeps = {
     runtime,
@@ -68,7 +81,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     audit,
     database: storage.database,
     metrics,
-    clock: opts.clock ?? systemClock,
+    clock,
     newId: newRequestId,
     context,
     authenticator: new ConfigAuthenticator(runtime),
@@ -76,6 +89,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     adminToken: config.env.adminToken,
     logger,
     lifecycle: { draining: false },
+    health: breakers,
+    breakers,
+    inflight: new InflightCalls(() => clock.mono()),
     plugins: [],
   }
 
@@ -93,8 +109,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     async close() {
       if (closed) return
       closed = true
-      deps.lifecycle.draining = true
-      await app.close()
+      await drainAndClose(app, deps, { drainMs: runtime.current.config.gateway.server.drain_timeout_ms })
       await transports.close()
       await audit.close()
       await ctxStore.store.close()

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ResilienceConfig } from '../config/schema.js'
 import { GatewayError } from '../errors/gateway-error.js'
-import { ClientCancelledError } from '../providers/shared/transport.js'
+import { ClientCancelledError, abortError } from '../providers/shared/transport.js'
 import type { Target } from '../providers/types.js'
 import type { CallContext } from './call-context.js'
+import type { AttemptRecord } from './call-record.js'
 import type { Clock } from './clock.js'
 
 /** Per-target health the attempt loop consults and feeds (circuit breakers, latency). */
@@ -12,6 +13,8 @@ export interface TargetHealth {
   allow(target: Target): boolean
   success(target: Target, latencyMs: number): void
   failure(target: Target, err: GatewayError): void
+  /** The attempt ended without a verdict on the target (the client left): frees a half-open probe. */
+  abandon?(target: Target): void
 }
 
 export interface AttemptOptions {
@@ -44,27 +47,29 @@ export async function withAttempts<T>(
   let last: GatewayError | undefined
   let skipped = 0
   for (const target of targets) {
-    if (opts.health && !opts.health.allow(target)) {
-      skipped++
-      continue
-    }
     for (let n = 1; n <= opts.resilience.max_attempts; n++) {
-      if (ctx.signal.aborted) throw new ClientCancelledError()
+      if (ctx.signal.aborted) throw abortError(ctx.signal)
+      // asked before every attempt: a breaker that opened on the previous failure stops the retries
+      if (opts.health && !opts.health.allow(target)) {
+        if (n === 1) skipped++
+        break
+      }
       const started = opts.clock.mono()
       try {
         const value = await run(target)
         const latency = opts.clock.mono() - started
-        ctx.record.attempts.push({ provider: target.provider, model: target.model, status: 200, latency_ms: Math.round(latency), error: null })
+        note(ctx, { provider: target.provider, model: target.model, status: 200, latency_ms: Math.round(latency), error: null })
         opts.health?.success(target, latency)
         return { target, value }
       } catch (err) {
         const latency = Math.round(opts.clock.mono() - started)
         if (err instanceof ClientCancelledError) {
-          ctx.record.attempts.push({ provider: target.provider, model: target.model, status: null, latency_ms: latency, error: 'client_cancelled' })
+          note(ctx, { provider: target.provider, model: target.model, status: null, latency_ms: latency, error: 'client_cancelled' })
+          opts.health?.abandon?.(target)
           throw err
         }
         const gwErr = err instanceof GatewayError ? err : new GatewayError('upstream_error', undefined, { cause: err, fallback: true })
-        ctx.record.attempts.push({ provider: target.provider, model: target.model, status: gwErr.upstreamStatus ?? null, latency_ms: latency, error: `${gwErr.code}: ${gwErr.message}`.slice(0, 300) })
+        note(ctx, { provider: target.provider, model: target.model, status: gwErr.upstreamStatus ?? null, latency_ms: latency, error: `${gwErr.code}: ${gwErr.message}`.slice(0, 300) })
         opts.health?.failure(target, gwErr)
         last = gwErr
         if (!gwErr.retryable || n === opts.resilience.max_attempts) break
@@ -73,7 +78,7 @@ export async function withAttempts<T>(
         try {
           await sleep(wait, undefined, { signal: ctx.signal })
         } catch {
-          throw new ClientCancelledError()
+          throw abortError(ctx.signal)
         }
       }
     }
@@ -81,4 +86,10 @@ export async function withAttempts<T>(
   }
   if (last) throw last
   throw new GatewayError('upstream_unavailable', skipped > 0 ? 'Every target for this model is failing (circuit open); try again shortly.' : undefined)
+}
+
+/** Every attempt goes on the audit record, and the running count on the response (errors included). */
+function note(ctx: CallContext, attempt: AttemptRecord): void {
+  ctx.record.attempts.push(attempt)
+  ctx.responseHeaders['x-switchyard-attempts'] = String(ctx.record.attempts.length)
 }

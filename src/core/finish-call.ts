@@ -9,6 +9,8 @@ export interface FinishDeps {
   audit: AuditRecorder
   metrics: Metrics
   clock: Clock
+  /** Told when a call's row is handed off, so shutdown knows the call is over. */
+  inflight?: { finish(r: CallRecord): void } | undefined
 }
 
 /** Records why a call failed, from any layer. */
@@ -37,5 +39,6 @@ export function finishCall(deps: FinishDeps, r: CallRecord, startMono: number, s
   if (r.outcome === null || (r.outcome === 'ok' && status >= 400)) r.outcome = status < 400 ? 'ok' : status === 499 ? 'client_cancelled' : 'upstream_error'
   deps.audit.record(r)
   deps.metrics.observeCall(r)
+  deps.inflight?.finish(r)
   return true
 }

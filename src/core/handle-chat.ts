@@ -3,7 +3,7 @@ import { headerValue, type CallContext } from './call-context.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { AuditRecorder } from '../ports/audit-sink.js'
-import type { UpstreamResponse } from '../providers/shared/transport.js'
+import { clientLeft, type UpstreamResponse } from '../providers/shared/transport.js'
 import { adapterFor } from '../providers/registry.js'
 import type { AdapterContext, ProviderAdapter, StreamOut, Target } from '../providers/types.js'
 import { chatRequestSchema, type ChatRequest } from '../schemas/openai/chat-request.js'
@@ -106,9 +106,10 @@ export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown
       if (summary.firstByteMono !== null) r.ttftMs = Math.round(summary.firstByteMono - ctx.startMono)
       const usage = normalizeUsage(summary.usage)
       const cost = settleUsage(rt, ctx, target, usage)
-      if (summary.cancelled || ctx.signal.aborted) {
+      if (summary.cancelled || clientLeft(ctx.signal)) {
         r.outcome = 'client_cancelled'
       } else if (summary.error) {
+        deps.health?.failure(target, summary.error) // a stream that broke mid-way counts against its target
         r.outcome = summary.error.code === 'upstream_timeout' ? 'timeout' : 'upstream_error'
         r.errorType = summary.error.code
         r.errorMessage = summary.error.message.slice(0, 1000)

@@ -10,6 +10,8 @@ import { registerErrorHandling } from './plugins/errors.js'
 import { chatCompletionsRoute } from './routes/chat-completions.js'
 import { healthRoutes } from './routes/health.js'
 import { modelsRoute } from './routes/models.js'
+import { inflightRoute } from './routes/admin/inflight.js'
+import { targetsRoute } from './routes/admin/targets.js'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -42,7 +44,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id)
     const endpoint = request.routeOptions.config.endpoint
     if (endpoint) {
-      startCall(request, reply, endpoint, deps.clock.mono(), new Date(deps.clock.now()))
+      const state = startCall(request, reply, endpoint, deps.clock.mono(), new Date(deps.clock.now()))
+      deps.inflight?.add(state.record, state.startMono, (reason) => state.cut.abort(reason))
       deps.metrics.inflight.inc({ stream: 'false' })
     }
   })
@@ -57,7 +60,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       return
     }
     if (rc.endpoint || rc.authenticate) {
-      if (deps.lifecycle.draining) throw new GatewayError('shutting_down')
+      if (deps.lifecycle.draining) throw new GatewayError('shutting_down', undefined, { headers: { connection: 'close' } })
       request.principal = await deps.authenticator.authenticate(bearerToken(request))
     }
   })
@@ -72,6 +75,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   chatCompletionsRoute(app, deps)
   modelsRoute(app, deps)
   healthRoutes(app, deps)
+  targetsRoute(app, deps)
+  inflightRoute(app, deps)
   for (const plugin of deps.plugins ?? []) await plugin(app, deps)
   return app
 }

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino'
 import type { Authenticator } from '../core/auth/authenticator.js'
 import type { ChatDeps } from '../core/handle-chat.js'
+import type { CircuitBreakers } from '../core/health/circuit-breaker.js'
+import type { InflightCalls } from '../core/inflight.js'
 import type { Principal } from '../core/principal.js'
 import type { Database } from '../ports/database.js'
 import type { ReadinessCheck } from './routes/health.js'
@@ -14,6 +16,10 @@ export interface GatewayDeps extends ChatDeps {
   /** SQL store (Postgres or embedded PGlite), migrated at start. Audit, keys and teams live here. */
   database: Database
   lifecycle: { draining: boolean }
+  /** Calls between first byte and audit row (graceful shutdown, GET /admin/inflight). */
+  inflight?: InflightCalls
+  /** Per-target circuit breakers (also `health`), for GET /admin/targets. */
+  breakers?: CircuitBreakers
   /** Extra routes and hooks contributed by features (admin APIs, limits); registered last. */
   plugins?: Array<(app: import('fastify').FastifyInstance, deps: GatewayDeps) => void | Promise<void>>
 }

@@ -54,6 +54,34 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly retries = new Counter({
+    name: 'switchyard_retries_total',
+    help: 'Attempts repeated on the same target after a retryable failure.',
+    labelNames: ['provider', 'model'] as const,
+    registers: [this.registry],
+  })
+
+  readonly fallbacks = new Counter({
+    name: 'switchyard_fallbacks_total',
+    help: 'Times a call gave up on a target (provider, model) and moved on to the next one.',
+    labelNames: ['provider', 'model'] as const,
+    registers: [this.registry],
+  })
+
+  readonly breakerState = new Gauge({
+    name: 'switchyard_breaker_state',
+    help: 'Circuit breaker per target: 0 closed, 1 half-open (probing), 2 open (skipped).',
+    labelNames: ['provider', 'model'] as const,
+    registers: [this.registry],
+  })
+
+  readonly breakerTransitions = new Counter({
+    name: 'switchyard_breaker_transitions_total',
+    help: 'Circuit breaker state changes per target, by the state entered.',
+    labelNames: ['provider', 'model', 'to'] as const,
+    registers: [this.registry],
+  })
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' })
   }
@@ -67,7 +95,13 @@ export class Metrics {
     if (r.latencyMs !== null) {
       this.requestDuration.observe({ endpoint: r.endpoint, provider, model, outcome: orNone(r.outcome), stream: String(r.stream) }, r.latencyMs / 1000)
     }
-    for (const a of r.attempts) this.upstreamAttempts.inc({ provider: a.provider, model: a.model, status_class: statusClass(a.status) })
+    r.attempts.forEach((a, i) => {
+      this.upstreamAttempts.inc({ provider: a.provider, model: a.model, status_class: statusClass(a.status) })
+      const prev = i > 0 ? r.attempts[i - 1] : undefined
+      if (!prev) return
+      if (prev.provider === a.provider && prev.model === a.model) this.retries.inc({ provider: a.provider, model: a.model })
+      else this.fallbacks.inc({ provider: prev.provider, model: prev.model })
+    })
     if (r.promptTokens) this.tokens.inc({ team, provider, model, direction: 'input' }, r.promptTokens)
     if (r.completionTokens) this.tokens.inc({ team, provider, model, direction: 'output' }, r.completionTokens)
     if (r.cachedTokens) this.tokens.inc({ team, provider, model, direction: 'cached' }, r.cachedTokens)

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Readable } from 'node:stream'
 import type { SendOptions, Transport, UpstreamResponse } from '../shared/transport.js'
-import { ClientCancelledError } from '../shared/transport.js'
+import { abortError } from '../shared/transport.js'
 import type { UpstreamRequest } from '../types.js'
 import { demoChunks, demoCompletion } from './answer.js'
 
@@ -14,7 +14,7 @@ export class DemoTransport implements Transport {
   constructor(private readonly wordDelayMs = 15) {}
 
   async send(req: UpstreamRequest, opts: SendOptions): Promise<UpstreamResponse> {
-    if (opts.signal.aborted) throw new ClientCancelledError()
+    if (opts.signal.aborted) throw abortError(opts.signal)
     const body = JSON.parse(req.body ?? '{}')
     if (!req.path.endsWith('/chat/completions')) {
       return jsonResponse(404, { error: { message: 'the demo provider only serves chat completions', type: 'invalid_request_error', code: null, param: null } })
@@ -28,7 +28,7 @@ export class DemoTransport implements Transport {
     const signal = opts.signal
     async function* events(): AsyncGenerator<Uint8Array> {
       for (const chunk of chunks) {
-        if (signal.aborted) return
+        if (signal.aborted) throw abortError(signal)
         if (chunk.choices.length === 0 && !body.stream_options?.include_usage) continue
         yield Buffer.from(`data: ${JSON.stringify(chunk)}\n\n`)
         if (delay > 0 && chunk.choices.length > 0) await sleep(delay, undefined, { signal }).catch(() => undefined)

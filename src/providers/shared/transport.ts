@@ -38,12 +38,29 @@ export class ClientCancelledError extends Error {
   }
 }
 
+/**
+ * Why a call's signal was aborted, as the error to throw: the gateway cuts calls with a
+ * GatewayError reason (shutdown); any other abort means the client went away.
+ */
+export function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof GatewayError ? signal.reason : new ClientCancelledError()
+}
+
+/** True when the signal was aborted because the client left (not because the gateway cut the call). */
+export const clientLeft = (signal: AbortSignal): boolean => signal.aborted && !(signal.reason instanceof GatewayError)
+
 const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
 const timeoutCodes: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'connect',
   ETIMEDOUT: 'connect',
   UND_ERR_HEADERS_TIMEOUT: 'first byte',
+  SY_FIRST_BYTE_TIMEOUT: 'first byte',
   UND_ERR_BODY_TIMEOUT: 'idle',
+}
+
+/** A first-byte deadline passed while waiting for a stream's first body bytes. */
+class FirstByteTimeoutError extends Error {
+  readonly code = 'SY_FIRST_BYTE_TIMEOUT'
 }
 
 /**
@@ -51,12 +68,14 @@ const timeoutCodes: Record<string, string> = {
  * `clientSignal` and `totalSignal` tell an abort by the client from the total timeout.
  */
 export function classifyTransportError(err: unknown, clientSignal: AbortSignal, totalSignal?: AbortSignal): Error {
-  if (clientSignal.aborted) return new ClientCancelledError()
-  if (totalSignal?.aborted) return new GatewayError('upstream_timeout', 'The upstream provider did not finish within the total timeout.', { retryable: true, cause: err })
+  if (clientSignal.aborted) return abortError(clientSignal)
+  // a target that hung once is not asked again for this call (the next target is): the wait was already spent
+  if (totalSignal?.aborted) return new GatewayError('upstream_timeout', 'The upstream provider did not finish within the total timeout.', { retryable: false, fallback: true, cause: err })
   if (err instanceof GatewayError) return err
   const code = (err as { code?: string } | null)?.code ?? ''
   const phase = timeoutCodes[code]
-  if (phase) return new GatewayError('upstream_timeout', `The upstream provider timed out (${phase}).`, { retryable: true, cause: err })
+  // a connect timeout reached no upstream at all: safe and cheap to try again
+  if (phase) return new GatewayError('upstream_timeout', `The upstream provider timed out (${phase}).`, { retryable: phase === 'connect', fallback: true, cause: err })
   if (unavailableCodes.has(code)) return new GatewayError('upstream_unavailable', `The upstream provider is unreachable (${code}).`, { retryable: true, cause: err })
   return new GatewayError('upstream_error', 'The upstream connection failed.', { retryable: true, cause: err })
 }
@@ -84,6 +103,7 @@ export class UndiciTransport implements Transport {
   }
 
   async send(req: UpstreamRequest, { signal, timeouts }: SendOptions): Promise<UpstreamResponse> {
+    const started = performance.now()
     // one controller per call, aborted by the client's signal or the total timeout
     // (cheaper than AbortSignal.any + AbortSignal.timeout on Node 20)
     const controller = new AbortController()
@@ -114,10 +134,11 @@ export class UndiciTransport implements Transport {
     }
     const body = res.body
     body.once('close', release)
+    const firstByteDeadline = started + timeouts.first_byte_ms
     return {
       status: res.statusCode,
       headers: res.headers,
-      body: mapBodyErrors(body, signal, total),
+      body: mapBodyErrors(body, signal, total, firstByteDeadline),
       async text() {
         try {
           return await body.text()
@@ -137,12 +158,25 @@ export class UndiciTransport implements Transport {
   }
 }
 
-async function* mapBodyErrors(body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown }, signal: AbortSignal, total: AbortSignal): AsyncGenerator<Uint8Array> {
+/**
+ * The body as an iterable whose failures are gateway errors. Until the first bytes arrive, the
+ * first-byte deadline (counted from the request) applies: a stream whose headers came at once but
+ * whose data never does is a hung upstream. Between later chunks undici's bodyTimeout (idle) applies.
+ */
+async function* mapBodyErrors(body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown }, signal: AbortSignal, total: AbortSignal, firstByteDeadline: number): AsyncGenerator<Uint8Array> {
+  let timer: NodeJS.Timeout | undefined = setTimeout(() => body.destroy(new FirstByteTimeoutError('first byte')), Math.max(0, firstByteDeadline - performance.now()))
   try {
-    for await (const chunk of body) yield chunk
+    for await (const chunk of body) {
+      if (timer) {
+        clearTimeout(timer)
+        timer = undefined
+      }
+      yield chunk
+    }
   } catch (err) {
     throw classifyTransportError(err, signal, total)
   } finally {
+    clearTimeout(timer)
     // reached on early return (client gone) too: release the socket at once
     body.destroy()
   }

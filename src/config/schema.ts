@@ -117,7 +117,7 @@ export const sessionsSchema = z.strictObject({
 
 export const resilienceSchema = z.strictObject({
   /** Attempts per target, first try included. */
-  max_attempts: z.number().int().positive().max(10).default(2),
+  max_attempts: z.number().int().positive().max(10).default(3),
   backoff_base_ms: z.number().int().nonnegative().default(100),
   backoff_max_ms: z.number().int().nonnegative().default(2_000),
   retry_after_cap_ms: z.number().int().nonnegative().default(10_000),

@@ -45,7 +45,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     const endpoint = request.routeOptions.config.endpoint
     if (endpoint) {
       const state = startCall(request, reply, endpoint, deps.clock.mono(), new Date(deps.clock.now()))
-      deps.inflight?.add(state.record, state.startMono, (reason) => state.cut.abort(reason))
+      deps.inflight?.add(state.record, state.startMono, (reason) => state.abort.abort(reason))
       deps.metrics.inflight.inc({ stream: 'false' })
     }
   })

@@ -7,10 +7,11 @@ import type { Principal } from '../core/principal.js'
 export interface CallState {
   record: CallRecord
   startMono: number
-  /** Aborted when the client goes away. */
+  /**
+   * Aborted when the client goes away (plain abort), or with a GatewayError reason when the gateway
+   * ends the call itself (shutdown deadline); `clientLeft(signal)` tells the two apart.
+   */
   abort: AbortController
-  /** Aborted (with a GatewayError reason) when the gateway ends the call itself, e.g. at the shutdown deadline. */
-  cut: AbortController
   responseHeaders: Record<string, string>
 }
 
@@ -22,7 +23,7 @@ declare module 'fastify' {
 
 export function startCall(request: FastifyRequest, reply: FastifyReply, endpoint: CallRecord['endpoint'], startMono: number, now: Date): CallState {
   const abort = new AbortController()
-  const state: CallState = { record: newCallRecord(request.id, endpoint, now), startMono, abort, cut: new AbortController(), responseHeaders: { 'x-request-id': request.id } }
+  const state: CallState = { record: newCallRecord(request.id, endpoint, now), startMono, abort, responseHeaders: { 'x-request-id': request.id } }
   const sessionId = request.headers['x-switchyard-session']
   if (typeof sessionId === 'string' && sessionId !== '') state.record.sessionId = sessionId.slice(0, 200)
   const tags = request.headers['x-switchyard-tags']
@@ -43,7 +44,7 @@ export function callContext(request: FastifyRequest, state: CallState, principal
     requestId: request.id,
     principal,
     headers: request.headers,
-    signal: AbortSignal.any([state.abort.signal, state.cut.signal]),
+    signal: state.abort.signal,
     record: r,
     startMono: state.startMono,
     log: request.log,

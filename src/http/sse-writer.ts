@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { once } from 'node:events'
+import { clientLeft } from '../providers/shared/transport.js'
 
 /**
  * Writes an SSE body to the raw response with backpressure: when the socket's buffer is full we
@@ -12,7 +13,7 @@ export async function pipeSse(res: ServerResponse, headers: Record<string, strin
     for (;;) {
       const next = await iterator.next()
       if (next.done) break
-      if (signal.aborted || res.destroyed) break
+      if (clientLeft(signal) || res.destroyed) break // a call the gateway cut still sends its error event
       if (!res.write(next.value)) {
         await Promise.race([once(res, 'drain'), once(res, 'close')])
       }

@@ -5,6 +5,7 @@ import type { GatewayDeps } from '../deps.js'
 import { callContext } from '../call-state.js'
 import { pipeSse } from '../sse-writer.js'
 import { logCall } from '../../observability/call-log.js'
+import { clientLeft } from '../../providers/shared/transport.js'
 
 export function chatCompletionsRoute(app: FastifyInstance, deps: GatewayDeps): void {
   app.post('/v1/chat/completions', { config: { endpoint: 'chat.completions' } }, async (request, reply) => {
@@ -21,7 +22,7 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: GatewayDeps): v
       await pipeSse(reply.raw, { ...(reply.getHeaders() as Record<string, string>), ...state.responseHeaders }, result.body, state.abort.signal)
     } finally {
       deps.metrics.inflight.dec({ stream: 'true' })
-      if (finishCall(deps, state.record, state.startMono, state.abort.signal.aborted ? 499 : 200)) logCall(request.log, state.record)
+      if (finishCall(deps, state.record, state.startMono, clientLeft(state.abort.signal) ? 499 : 200)) logCall(request.log, state.record)
     }
     return reply
   })

@@ -54,33 +54,32 @@ const timeoutCodes: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'connect',
   ETIMEDOUT: 'connect',
   UND_ERR_HEADERS_TIMEOUT: 'first byte',
-  SY_FIRST_BYTE_TIMEOUT: 'first byte',
   UND_ERR_BODY_TIMEOUT: 'idle',
 }
 
-/** A first-byte deadline passed while waiting for a stream's first body bytes. */
-class FirstByteTimeoutError extends Error {
-  readonly code = 'SY_FIRST_BYTE_TIMEOUT'
-}
+/** Abort reasons of the gateway's own per-attempt timers (undici's timers are coarse, ~0.5 s). */
+const totalTimedOut = new Error('total timeout')
+const firstByteTimedOut = new Error('first byte timeout')
 
 /**
  * The one place transport failures become gateway errors, by `err.code` (as fastify-reply-from does).
- * `clientSignal` and `totalSignal` tell an abort by the client from the total timeout.
+ * `clientSignal` is the call's signal (client gone, or cut by the gateway); `attemptSignal` is the
+ * attempt's own, aborted by its total and first-byte timers.
  */
-export function classifyTransportError(err: unknown, clientSignal: AbortSignal, totalSignal?: AbortSignal): Error {
+export function classifyTransportError(err: unknown, clientSignal: AbortSignal, attemptSignal?: AbortSignal): Error {
   if (clientSignal.aborted) return abortError(clientSignal)
-  // a target that hung once is not asked again for this call (the next target is): the wait was already spent
-  if (totalSignal?.aborted) return new GatewayError('upstream_timeout', 'The upstream provider did not finish within the total timeout.', { retryable: false, fallback: true, cause: err })
+  // a target that hung is not asked again within the same call (the next target is): the wait was spent
+  const timeout = (phase: string) => new GatewayError('upstream_timeout', `The upstream provider timed out (${phase}).`, { retryable: phase === 'connect', fallback: true, cause: err })
+  if (attemptSignal?.reason === totalTimedOut) return new GatewayError('upstream_timeout', 'The upstream provider did not finish within the total timeout.', { retryable: false, fallback: true, cause: err })
+  if (attemptSignal?.reason === firstByteTimedOut) return timeout('first byte')
   if (err instanceof GatewayError) return err
   const code = (err as { code?: string } | null)?.code ?? ''
   const phase = timeoutCodes[code]
   // a connect timeout reached no upstream at all: safe and cheap to try again
-  if (phase) return new GatewayError('upstream_timeout', `The upstream provider timed out (${phase}).`, { retryable: phase === 'connect', fallback: true, cause: err })
+  if (phase) return timeout(phase)
   if (unavailableCodes.has(code)) return new GatewayError('upstream_unavailable', `The upstream provider is unreachable (${code}).`, { retryable: true, cause: err })
   return new GatewayError('upstream_error', 'The upstream connection failed.', { retryable: true, cause: err })
 }
-
-const timedOut = new Error('total timeout')
 
 /** undici Pool per upstream origin, keep-alive, bodies streamed. */
 export class UndiciTransport implements Transport {
@@ -103,19 +102,27 @@ export class UndiciTransport implements Transport {
   }
 
   async send(req: UpstreamRequest, { signal, timeouts }: SendOptions): Promise<UpstreamResponse> {
-    const started = performance.now()
-    // one controller per call, aborted by the client's signal or the total timeout
-    // (cheaper than AbortSignal.any + AbortSignal.timeout on Node 20)
+    // one controller per attempt, aborted by the call's signal, the total timeout, or the first-byte
+    // timeout (cheaper than AbortSignal.any + AbortSignal.timeout on Node 20)
     const controller = new AbortController()
-    const totalTimer = setTimeout(() => controller.abort(timedOut), timeouts.total_ms)
+    const totalTimer = setTimeout(() => controller.abort(totalTimedOut), timeouts.total_ms)
     totalTimer.unref()
+    // first byte = the response headers, and for streams the first body bytes too (an SSE upstream
+    // may send its headers at once and then hang); cleared by firstByte()
+    let firstByteTimer: NodeJS.Timeout | undefined = setTimeout(() => controller.abort(firstByteTimedOut), timeouts.first_byte_ms)
+    firstByteTimer.unref()
+    const firstByte = () => {
+      clearTimeout(firstByteTimer)
+      firstByteTimer = undefined
+    }
     const onClientAbort = () => controller.abort(signal.reason)
     signal.addEventListener('abort', onClientAbort, { once: true })
     const release = () => {
       clearTimeout(totalTimer)
+      firstByte()
       signal.removeEventListener('abort', onClientAbort)
     }
-    const total = { get aborted() { return controller.signal.reason === timedOut } } as AbortSignal
+    const attempt = controller.signal
     const combined = controller.signal
     let res: Dispatcher.ResponseData
     try {
@@ -125,25 +132,25 @@ export class UndiciTransport implements Transport {
         headers: req.headers,
         body: req.body,
         signal: combined,
-        headersTimeout: timeouts.first_byte_ms,
+        headersTimeout: timeouts.first_byte_ms + 1000, // backstop: the gateway's own timer fires first
         bodyTimeout: timeouts.idle_ms,
       })
     } catch (err) {
       release()
-      throw classifyTransportError(err, signal, total)
+      throw classifyTransportError(err, signal, attempt)
     }
     const body = res.body
     body.once('close', release)
-    const firstByteDeadline = started + timeouts.first_byte_ms
     return {
       status: res.statusCode,
       headers: res.headers,
-      body: mapBodyErrors(body, signal, total, firstByteDeadline),
+      body: mapBodyErrors(body, signal, attempt, firstByte),
       async text() {
+        firstByte() // a whole answer follows its headers: the idle timeout covers the rest
         try {
           return await body.text()
         } catch (err) {
-          throw classifyTransportError(err, signal, total)
+          throw classifyTransportError(err, signal, attempt)
         }
       },
       async dump() {
@@ -159,24 +166,18 @@ export class UndiciTransport implements Transport {
 }
 
 /**
- * The body as an iterable whose failures are gateway errors. Until the first bytes arrive, the
- * first-byte deadline (counted from the request) applies: a stream whose headers came at once but
- * whose data never does is a hung upstream. Between later chunks undici's bodyTimeout (idle) applies.
+ * The body as an iterable whose failures are gateway errors. The first-byte timer runs until the
+ * first bytes arrive; between later chunks undici's bodyTimeout (idle) applies.
  */
-async function* mapBodyErrors(body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown }, signal: AbortSignal, total: AbortSignal, firstByteDeadline: number): AsyncGenerator<Uint8Array> {
-  let timer: NodeJS.Timeout | undefined = setTimeout(() => body.destroy(new FirstByteTimeoutError('first byte')), Math.max(0, firstByteDeadline - performance.now()))
+async function* mapBodyErrors(body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown }, signal: AbortSignal, attempt: AbortSignal, firstByte: () => void): AsyncGenerator<Uint8Array> {
   try {
     for await (const chunk of body) {
-      if (timer) {
-        clearTimeout(timer)
-        timer = undefined
-      }
+      firstByte()
       yield chunk
     }
   } catch (err) {
-    throw classifyTransportError(err, signal, total)
+    throw classifyTransportError(err, signal, attempt)
   } finally {
-    clearTimeout(timer)
     // reached on early return (client gone) too: release the socket at once
     body.destroy()
   }

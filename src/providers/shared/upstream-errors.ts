@@ -26,8 +26,11 @@ export function upstreamHttpError(
   headers: Readonly<Record<string, string | string[] | undefined>>,
   upstreamType?: string,
 ): GatewayError {
-  const err = classify(provider, status, message, retryAfterMs(headers), upstreamType)
-  return new GatewayError(err.code, err.message, { ...err.opts, upstreamStatus: status })
+  const retryAfter = retryAfterMs(headers)
+  const err = classify(provider, status, message, retryAfter, upstreamType)
+  // when this error reaches the client (no retry or fallback absorbed it), the upstream's wait goes with it
+  const passOn = retryAfter !== undefined && (status === 429 || status === 503 || status === 529) ? { 'retry-after': String(Math.ceil(retryAfter / 1000)) } : undefined
+  return new GatewayError(err.code, err.message, { ...err.opts, upstreamStatus: status, ...(passOn ? { headers: passOn } : {}) })
 }
 
 function classify(provider: string, status: number, message: string | undefined, retryAfter: number | undefined, upstreamType?: string): { code: ConstructorParameters<typeof GatewayError>[0]; message: string; opts: GatewayErrorOptions } {

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { loadConfig, type GatewayConfig } from './config/load.js'
-import { ConfigAuthenticator } from './core/auth/authenticator.js'
 import { systemClock, newRequestId, type Clock } from './core/clock.js'
 import { buildRuntime, type RuntimeRef } from './core/runtime.js'
 import { TransportSet } from './core/transports.js'
@@ -14,11 +13,9 @@ import { MemoryAuditRecorder } from './adapters/audit/memory.js'
 import { Metrics } from './observability/metrics.js'
 import { createLogger, flushLogger } from './observability/logger.js'
 import type { AuditRecorder } from './ports/audit-sink.js'
-import { openContextStore } from './adapters/context/open-context-store.js'
-import { StoreContextStage } from './core/context/context-stage.js'
-import { ContextMetrics } from './observability/context-metrics.js'
-import type { Database } from './ports/database.js'
+import { buildContextLayer } from './context-wiring.js'
 import { startDatabase } from './adapters/db/start-database.js'
+import type { Database } from './ports/database.js'
 
 export interface GatewayOptions {
   /** Path of the gateway config file. */
@@ -57,12 +54,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const storage = opts.database ? { database: opts.database, prepare: async () => undefined } : await startDatabase(config, logger)
   const audit = opts.audit ?? new MemoryAuditRecorder()
   const transports = opts.transports ?? new TransportSet()
-  const contextMetrics = new ContextMetrics(metrics.registry)
-  const ctxStore = await openContextStore(config.env, { ...(opts.redisPrefix ? { prefix: opts.redisPrefix } : {}) })
-  const context = new StoreContextStage({
-    store: ctxStore.store,
-    sessions: () => runtime.current.config.gateway.sessions,
-    onStoreError: (op) => contextMetrics.storeErrors.inc({ op: `session_${op}` }),
+  const ctxLayer = await buildContextLayer({
+    config, runtime, metrics, db: storage.database,
+    memoryCalls: audit instanceof MemoryAuditRecorder ? () => audit.rows : undefined,
+    ...(opts.redisPrefix ? { redisPrefix: opts.redisPrefix } : {}),
   })
   const clock = opts.clock ?? systemClock
   const breakers = new CircuitBreakers({
@@ -83,16 +78,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     metrics,
     clock,
     newId: newRequestId,
-    context,
-    authenticator: new ConfigAuthenticator(runtime),
-    readiness: [{ name: 'config', check: async () => ({ ok: true, detail: `policy ${runtime.current.policy.version}` }) }, ctxStore.readiness],
+    context: ctxLayer.context,
+    authenticator: ctxLayer.authenticator,
+    readiness: [{ name: 'config', check: async () => ({ ok: true, detail: `policy ${runtime.current.policy.version}` }) }, ctxLayer.readiness],
     adminToken: config.env.adminToken,
     logger,
     lifecycle: { draining: false },
     health: breakers,
     breakers,
     inflight: new InflightCalls(() => clock.mono()),
-    plugins: [],
+    plugins: [...ctxLayer.plugins],
   }
 
   const app = await buildApp(deps)
@@ -112,7 +107,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await drainAndClose(app, deps, { drainMs: runtime.current.config.gateway.server.drain_timeout_ms })
       await transports.close()
       await audit.close()
-      await ctxStore.store.close()
+      await ctxLayer.close()
       if (!opts.database) await storage.database.close()
       flushLogger(logger)
     },

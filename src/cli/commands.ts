@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { shippedPath } from '../paths.js'
 import { serve } from './serve.js'
 import { runMigrate } from './migrate.js'
+import { runKeys } from './keys.js'
 
 export type Command = { summary: string; run(argv: string[]): Promise<number> }
 
@@ -18,6 +19,7 @@ export const commands: Record<string, Command> = {
     summary: 'migrate [--config FILE]        apply database migrations (idempotent)',
     run: async (argv) => runMigrate(parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } }).values.config ?? defaultConfigPath()),
   },
+  keys: { summary: 'keys create|list|revoke ...     manage Switchyard API keys (see `switchyard keys`)', run: (argv) => runKeys(argv, defaultConfigPath()) },
 }
 
 export const defaultConfigPath = (): string => process.env.SWITCHYARD_CONFIG ?? shippedPath('config', 'gateway.yaml')

@@ -138,6 +138,8 @@ export const limitsSchema = z.strictObject({
 export const storageSchema = z.strictObject({
   /** Where the embedded database and the audit spool live (relative to the config file's folder unless absolute). */
   data_dir: z.string().default('data'),
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  redis_prefix: z.string().min(1).max(64).default('sy:'),
 })
 
 const policyRef = z.union([z.string().min(1), z.record(z.string(), z.unknown())])

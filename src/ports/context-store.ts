@@ -27,16 +27,22 @@ export interface ContextRead {
   turns: StoredTurn[]
 }
 
+export interface WriteOptions {
+  ifAbsent?: boolean
+  announce?: boolean
+}
+
 export interface ContextStore {
   /** 'redis' or 'memory': shown by readiness and the startup log. */
   readonly kind: string
   /** Records by name and (optionally) one session's turns, in a single round trip. */
   read(names: readonly string[], session?: string | null): Promise<ContextRead>
   /**
-   * Caches a record for ttlMs (null deletes it). With `announce`, every replica's change
-   * listeners (this one's included) are told the name changed.
+   * Caches a record for ttlMs (null deletes it). `ifAbsent`: only when no value is cached (cache
+   * fills use it, so a fill racing a change cannot overwrite the newer value). `announce`: every
+   * replica's change listeners (this one's included) are told the name changed.
    */
-  write(name: string, value: string | null, ttlMs: number, announce?: boolean): Promise<void>
+  write(name: string, value: string | null, ttlMs: number, opts?: WriteOptions): Promise<void>
   /** Atomically appends a turn, drops the oldest beyond the bounds and refreshes the TTL. Returns the turns kept. */
   appendTurn(session: string, turn: StoredTurn, bounds: SessionBounds): Promise<number>
   /**

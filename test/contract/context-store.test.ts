@@ -52,6 +52,14 @@ for (const backend of backends) {
       t.same((await b.read(['key:x'])).values, [null])
     })
 
+    t.test('ifAbsent never overwrites a cached value', async (t) => {
+      await a.write('fill:x', 'new', 10_000)
+      await b.write('fill:x', 'old', 10_000, { ifAbsent: true })
+      t.same((await a.read(['fill:x'])).values, ['new'])
+      await b.write('fill:y', 'first', 10_000, { ifAbsent: true })
+      t.same((await a.read(['fill:y'])).values, ['first'])
+    })
+
     t.test('records expire after their TTL', async (t) => {
       await a.write('ttl:short', 'v', 80)
       t.same((await b.read(['ttl:short'])).values, ['v'])
@@ -66,7 +74,7 @@ for (const backend of backends) {
       const offB = b.onChange((n) => seenB.push(n))
       await sleep(100) // subscriptions established
       await a.write('key:quiet', 'v', 1000)
-      await a.write('key:loud', null, 1000, true)
+      await a.write('key:loud', null, 1000, { announce: true })
       for (let i = 0; i < 50 && !(seenA.includes('key:loud') && seenB.includes('key:loud')); i++) await sleep(20)
       t.ok(seenB.includes('key:loud'), 'the other replica heard it')
       t.ok(seenA.includes('key:loud'), 'the writer heard it too')

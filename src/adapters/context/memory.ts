@@ -1,4 +1,4 @@
-import { ALL_CHANGED, type ContextRead, type ContextStore, type SessionBounds, type StoredTurn } from '../../ports/context-store.js'
+import { ALL_CHANGED, type ContextRead, type ContextStore, type SessionBounds, type StoredTurn, type WriteOptions } from '../../ports/context-store.js'
 
 interface Entry<T> {
   value: T
@@ -42,13 +42,14 @@ export class MemoryContextStore implements ContextStore {
     return { values, turns }
   }
 
-  async write(name: string, value: string | null, ttlMs: number, announce = false): Promise<void> {
+  async write(name: string, value: string | null, ttlMs: number, opts: WriteOptions = {}): Promise<void> {
+    if (opts.ifAbsent && this.live(this.records, name) !== null) return
     this.records.delete(name)
     if (value !== null && ttlMs > 0) {
       this.records.set(name, { value, expiresAt: this.now() + ttlMs })
       this.bound(this.records)
     }
-    if (announce) for (const l of this.listeners) l(name)
+    if (opts.announce) for (const l of this.listeners) l(name)
   }
 
   async appendTurn(session: string, turn: StoredTurn, bounds: SessionBounds): Promise<number> {

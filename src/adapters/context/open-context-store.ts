@@ -25,12 +25,12 @@ function describe(url: string): string {
  * Otherwise the in-process store. Readiness stays ready when Redis is down, and says so: keys and
  * teams already cached keep working, sessions continue without history (see README).
  */
-export async function openContextStore(env: Pick<EnvSettings, 'redisUrl'>, opts: { prefix?: string } = {}): Promise<OpenedContextStore> {
+export async function openContextStore(env: Pick<EnvSettings, 'redisUrl'>, opts: { prefix?: string; waitMs?: number } = {}): Promise<OpenedContextStore> {
   if (!env.redisUrl) {
     return { store: new MemoryContextStore(), description: 'in-process', readiness: { name: 'context_store', check: async () => ({ ok: true, detail: 'in-process' }) } }
   }
   const store = new RedisContextStore({ url: env.redisUrl, ...(opts.prefix ? { prefix: opts.prefix } : {}) })
-  await store.ready(2000)
+  await store.ready(opts.waitMs ?? 2000)
   const description = describe(env.redisUrl)
   return {
     store,

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis'
-import { ALL_CHANGED, type ContextRead, type ContextStore, type SessionBounds, type StoredTurn } from '../../ports/context-store.js'
+import { ALL_CHANGED, type ContextRead, type ContextStore, type SessionBounds, type StoredTurn, type WriteOptions } from '../../ports/context-store.js'
 
 /**
  * Appends one turn (`<tokens>|<data>`), keeps the last ARGV[2] turns, then drops the oldest until
@@ -114,10 +114,12 @@ export class RedisContextStore implements ContextStore {
     return { values, turns: raw.map(decodeTurn) }
   }
 
-  async write(name: string, value: string | null, ttlMs: number, announce = false): Promise<void> {
+  async write(name: string, value: string | null, ttlMs: number, opts: WriteOptions = {}): Promise<void> {
     const key = this.recordKey(name)
-    const ops: Array<Promise<unknown>> = [value !== null && ttlMs > 0 ? this.redis.set(key, value, 'PX', ttlMs) : this.redis.del(key)]
-    if (announce) ops.push(this.redis.publish(this.channel, name))
+    const ops: Array<Promise<unknown>> = []
+    if (value !== null && ttlMs > 0) ops.push(opts.ifAbsent ? this.redis.set(key, value, 'PX', ttlMs, 'NX') : this.redis.set(key, value, 'PX', ttlMs))
+    else if (!opts.ifAbsent) ops.push(this.redis.del(key))
+    if (opts.announce) ops.push(this.redis.publish(this.channel, name))
     await Promise.all(ops)
   }
 

@@ -1,0 +1,79 @@
+import { GatewayError } from '../../errors/gateway-error.js'
+import type { KeyDirectory } from '../keys/key-directory.js'
+import type { TeamDirectory } from '../keys/team-directory.js'
+import type { Principal } from '../principal.js'
+import type { RuntimeRef } from '../runtime.js'
+import { hashKey, sameDigest, type Authenticator } from './authenticator.js'
+
+export interface StoreAuthenticatorDeps {
+  runtime: RuntimeRef
+  /** Keys created through the admin API or the CLI (absent: config keys only). */
+  keys: KeyDirectory | null
+  teams: TeamDirectory
+  now?: () => number
+  onConfigKey?: () => void
+}
+
+const invalid = (message: string) => new GatewayError('invalid_api_key', message)
+
+/** A storage failure with nothing cached to fall back on: 503, never a misleading 401. */
+async function orUnavailable<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p
+  } catch (err) {
+    if (err instanceof GatewayError) throw err
+    throw new GatewayError('storage_unavailable', 'Key storage is unavailable.', { cause: err })
+  }
+}
+
+/**
+ * Bearer token -> Principal. Config keys (`teams.<t>.keys`) are compared in constant time against
+ * every declared digest; other keys are looked up by SHA-256 through the key directory's caches
+ * and the stored hash is compared in constant time again. Revoked and expired keys get 401.
+ * The team is the config team overlaid by the admin API's settings.
+ */
+export class StoreAuthenticator implements Authenticator {
+  constructor(private readonly deps: StoreAuthenticatorDeps) {}
+
+  private now(): number {
+    return this.deps.now ? this.deps.now() : Date.now()
+  }
+
+  async authenticate(token: string | null): Promise<Principal> {
+    const cfg = this.deps.runtime.current.config.gateway
+    if (token === null || token === '') {
+      const anon = cfg.auth.anonymous_team
+      const team = anon === undefined ? null : await orUnavailable(this.deps.teams.resolve(anon))
+      if (anon !== undefined && team) return { teamId: anon, team, keyId: null, keyName: null }
+      throw invalid('Missing API key. Send it as `Authorization: Bearer sk-sy-...`.')
+    }
+    const digest = hashKey(token)
+
+    let fromConfig: Principal | null = null
+    let expired = false
+    for (const [teamId, team] of Object.entries(cfg.teams)) {
+      for (const k of team.keys ?? []) {
+        // no early exit: every declared digest is compared, whatever matches
+        if (sameDigest(k.sha256, digest) && fromConfig === null) {
+          if (k.expires_at && Date.parse(k.expires_at) <= this.now()) expired = true
+          fromConfig = { teamId, team, keyId: `config:${teamId}:${k.name}`, keyName: k.name, keyModels: k.models, keyRpm: k.rpm, keyTpm: k.tpm }
+        }
+      }
+    }
+    if (fromConfig) {
+      if (expired) throw invalid('This API key has expired.')
+      this.deps.onConfigKey?.()
+      return { ...fromConfig, team: (await orUnavailable(this.deps.teams.resolve(fromConfig.teamId))) ?? fromConfig.team }
+    }
+
+    const rec = this.deps.keys ? await orUnavailable(this.deps.keys.find(digest)) : null
+    if (!rec || !sameDigest(rec.hash, digest)) throw invalid('Incorrect API key provided.')
+    if (rec.revokedAt !== null) throw invalid('This API key has been revoked.')
+    if (rec.expiresAt !== null && Date.parse(rec.expiresAt) <= this.now()) throw invalid('This API key has expired.')
+    const team = (await orUnavailable(this.deps.teams.resolve(rec.teamId))) ?? {}
+    return {
+      teamId: rec.teamId, team, keyId: rec.id, keyName: rec.name,
+      keyModels: rec.models ?? undefined, keyRpm: rec.rpm ?? undefined, keyTpm: rec.tpm ?? undefined,
+    }
+  }
+}

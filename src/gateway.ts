@@ -9,6 +9,7 @@ import { InflightCalls } from './core/inflight.js'
 import { buildApp } from './http/app.js'
 import { drainAndClose } from './http/shutdown.js'
 import type { GatewayDeps } from './http/deps.js'
+import { openAudit } from './adapters/audit/open-audit.js'
 import { MemoryAuditRecorder } from './adapters/audit/memory.js'
 import { Metrics } from './observability/metrics.js'
 import { createLogger, flushLogger } from './observability/logger.js'
@@ -51,8 +52,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const logger = opts.logger ?? createLogger(gw.server.log_level)
   const runtime: RuntimeRef = { current: buildRuntime(config) }
   const metrics = new Metrics()
-  const storage = opts.database ? { database: opts.database, prepare: async () => undefined } : await startDatabase(config, logger)
-  const audit = opts.audit ?? new MemoryAuditRecorder()
+  const storage = await startDatabase(config, logger, opts.database)
+  const durable = opts.audit ? null : openAudit({ config, runtime, database: storage.database, prepare: storage.prepare, metrics, log: logger })
+  const audit = opts.audit ?? durable!.recorder
   const transports = opts.transports ?? new TransportSet()
   const ctxLayer = await buildContextLayer({
     config, runtime, metrics, db: storage.database,
@@ -80,7 +82,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     newId: newRequestId,
     context: ctxLayer.context,
     authenticator: ctxLayer.authenticator,
-    readiness: [{ name: 'config', check: async () => ({ ok: true, detail: `policy ${runtime.current.policy.version}` }) }, ctxLayer.readiness],
+    readiness: [{ name: 'config', check: async () => ({ ok: true, detail: `policy ${runtime.current.policy.version}` }) }, ctxLayer.readiness, ...(durable ? [durable.readiness] : [])],
     adminToken: config.env.adminToken,
     logger,
     lifecycle: { draining: false },
@@ -106,7 +108,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       closed = true
       await drainAndClose(app, deps, { drainMs: runtime.current.config.gateway.server.drain_timeout_ms })
       await transports.close()
-      await audit.close()
+      await (durable ?? audit).close()
       await ctxLayer.close()
       if (!opts.database) await storage.database.close()
       flushLogger(logger)

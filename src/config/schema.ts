@@ -101,6 +101,8 @@ export const auditSchema = z.strictObject({
   batch_ms: z.number().int().positive().default(100),
   batch_rows: z.number().int().positive().default(500),
   queue_max: z.number().int().positive().default(50_000),
+  /** A batch write slower than this goes to the spool instead (a late commit is deduplicated). */
+  write_timeout_ms: z.number().int().positive().default(5_000),
   /** Relative to the data directory unless absolute. */
   spool_dir: z.string().default('spool'),
   /** Run migrations at start (embedded storage always does). */

@@ -20,6 +20,7 @@ import { resolveTimeouts } from './timeouts.js'
 import type { TransportSet } from './transports.js'
 import { costUsd, normalizeUsage, type NormalizedUsage } from './usage.js'
 import { parseBody } from './validate.js'
+import { completionText, usageOrEstimate } from './tokenize.js'
 
 export interface ChatDeps {
   runtime: RuntimeRef
@@ -89,7 +90,7 @@ export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown
   })
 
   if (value.kind === 'json') {
-    const usage = normalizeUsage(value.parsed.value.usage)
+    const usage = usageOrEstimate(r, normalizeUsage(value.parsed.value.usage), req, () => completionText(value.parsed.value.choices))
     const cost = settleUsage(rt, ctx, target, usage)
     ctx.responseHeaders['x-switchyard-cost-usd'] = cost === null ? 'unknown' : cost.toFixed(8)
     if (rt.config.gateway.audit.bodies !== 'none') r.responseBody = value.parsed.value
@@ -104,7 +105,7 @@ export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown
       yield* encoded
     } finally {
       if (summary.firstByteMono !== null) r.ttftMs = Math.round(summary.firstByteMono - ctx.startMono)
-      const usage = normalizeUsage(summary.usage)
+      const usage = usageOrEstimate(r, normalizeUsage(summary.usage), req, () => summary.content)
       const cost = settleUsage(rt, ctx, target, usage)
       if (summary.cancelled || clientLeft(ctx.signal)) {
         r.outcome = 'client_cancelled'

@@ -82,6 +82,36 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly auditQueueDepth = new Gauge({
+    name: 'switchyard_audit_queue_depth',
+    help: 'Audit rows waiting in memory for the next batch.',
+    registers: [this.registry],
+  })
+
+  readonly auditSpoolDepth = new Gauge({
+    name: 'switchyard_audit_spool_rows',
+    help: 'Audit rows on local disk waiting for the database.',
+    registers: [this.registry],
+  })
+
+  readonly auditRowsWritten = new Counter({
+    name: 'switchyard_audit_rows_written_total',
+    help: 'Audit rows written to the database (replays included).',
+    registers: [this.registry],
+  })
+
+  readonly auditRowsSpooled = new Counter({
+    name: 'switchyard_audit_rows_spooled_total',
+    help: 'Audit rows written to the local spool because the database failed or was slow.',
+    registers: [this.registry],
+  })
+
+  readonly auditWriteFailures = new Counter({
+    name: 'switchyard_audit_write_failures_total',
+    help: 'Audit batch writes that failed or timed out.',
+    registers: [this.registry],
+  })
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' })
   }

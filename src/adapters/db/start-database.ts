@@ -13,8 +13,8 @@ interface StartLog {
  * with `audit.migrate_on_start` for Postgres. A Postgres that is down at boot does not stop the gateway:
  * the failure is logged, audit rows spool, and `prepare` is retried before the next write.
  */
-export async function startDatabase(config: GatewayConfig, log: StartLog): Promise<{ database: Database; prepare: () => Promise<void> }> {
-  const database = await openDatabase(config, { onError: (err) => log.warn({ err: err.message }, 'database connection error') })
+export async function startDatabase(config: GatewayConfig, log: StartLog, given?: Database): Promise<{ database: Database; prepare: () => Promise<void> }> {
+  const database = given ?? (await openDatabase(config, { onError: (err) => log.warn({ err: err.message }, 'database connection error') }))
   const shouldMigrate = database.kind === 'pglite' || config.gateway.audit.migrate_on_start
   let done = false
   const prepare = async () => {

@@ -61,6 +61,7 @@ export class BufferedAuditRecorder implements AuditRecorder {
   private closing = false
   private closed = false
   private lastError: string | null = null
+  private soon = false
 
   constructor(
     private readonly sink: AuditSink,
@@ -110,7 +111,14 @@ export class BufferedAuditRecorder implements AuditRecorder {
       this.ev.spoolDepth?.(this.spool.size)
     }
     this.ev.queueDepth?.(this.queue.length)
-    if (this.queue.length >= this.batchRows) void this.kick()
+    if (this.queue.length >= this.batchRows && !this.soon) {
+      // never on the caller's stack: the request that filled the batch does not pay for writing it
+      this.soon = true
+      setImmediate(() => {
+        this.soon = false
+        void this.kick()
+      })
+    }
   }
 
   /** Starts a pump unless one runs; resolves when that pump ends. */

@@ -1,5 +1,7 @@
 import type { ProviderType } from '../config/schema.js'
 import { anthropicAdapter } from './anthropic/index.js'
+import { azureAdapter } from './azure/index.js'
+import { geminiAdapter } from './gemini/index.js'
 import { openaiAdapter } from './openai/index.js'
 import type { ProviderAdapter } from './types.js'
 
@@ -8,6 +10,8 @@ export const adapters: Partial<Record<ProviderType, ProviderAdapter>> = {
   openai: openaiAdapter,
   demo: { ...openaiAdapter, type: 'demo' },
   anthropic: anthropicAdapter,
+  gemini: geminiAdapter,
+  azure: azureAdapter,
 }
 
 export function adapterFor(type: ProviderType): ProviderAdapter | undefined {

@@ -94,7 +94,7 @@ t.test('embeddings: one string -> embedContent, a list -> batchEmbedContents', a
   const many = geminiAdapter.embeddingsRequest!({ model: 'e', input: ['a', 'b'] } as EmbeddingsRequest, ctx)
   t.equal(many.path, '/v1beta/models/gemini-embedding-001:batchEmbedContents')
   t.same(JSON.parse(many.body!), { requests: [{ model: 'models/gemini-embedding-001', content: { parts: [{ text: 'a' }] } }, { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'b' }] } }] })
-  t.throws(() => geminiAdapter.embeddingsRequest!({ model: 'e', input: [1, 2, 3] } as EmbeddingsRequest, ctx), { param: 'input' })
+  t.throws(() => geminiAdapter.embeddingsRequest!({ model: 'e', input: [1, 2, 3] } as EmbeddingsRequest, ctx), { param: 'input' } as unknown as Error)
 })
 
 t.test('a tool result whose call is unknown is a 400 naming the message', async (t) => {
@@ -105,5 +105,5 @@ t.test('a tool result whose call is unknown is a 400 naming the message', async 
 
 t.test('an unconvertible tool schema names the tool and keyword', async (t) => {
   const tools = [{ type: 'function' as const, function: { name: 'f', parameters: { type: 'object', properties: { q: { not: { type: 'null' } } } } } }]
-  t.throws(() => toGeminiRequest({ model: 'm', messages: [user('x')], tools } as ChatRequest), { param: 'tools[0].function.parameters', message: /properties\.q\.not/ })
+  t.throws(() => toGeminiRequest({ model: 'm', messages: [user('x')], tools } as ChatRequest), { param: 'tools[0].function.parameters', message: /properties\.q\.not/ } as unknown as Error)
 })

@@ -126,7 +126,7 @@ function adapterContext(deps: ChatDeps, rt: Runtime, target: Target, stream: boo
   return { target, apiKey: rt.config.secrets.get(target.provider), stream, now: () => Math.floor(deps.clock.now() / 1000), newId: deps.newId }
 }
 
-async function upstreamFailure(adapter: ProviderAdapter, res: UpstreamResponse, actx: AdapterContext): Promise<GatewayError> {
+export async function upstreamFailure(adapter: ProviderAdapter, res: UpstreamResponse, actx: AdapterContext): Promise<GatewayError> {
   let text = ''
   try {
     text = await res.text()

@@ -8,6 +8,7 @@ import { startCall } from './call-state.js'
 import type { GatewayDeps } from './deps.js'
 import { registerErrorHandling } from './plugins/errors.js'
 import { chatCompletionsRoute } from './routes/chat-completions.js'
+import { embeddingsRoute } from './routes/embeddings.js'
 import { healthRoutes } from './routes/health.js'
 import { modelsRoute } from './routes/models.js'
 import { inflightRoute } from './routes/admin/inflight.js'
@@ -73,6 +74,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   })
 
   chatCompletionsRoute(app, deps)
+  embeddingsRoute(app, deps)
   modelsRoute(app, deps)
   healthRoutes(app, deps)
   targetsRoute(app, deps)

@@ -11,6 +11,7 @@ import { drainAndClose } from './http/shutdown.js'
 import type { GatewayDeps } from './http/deps.js'
 import { openAudit } from './adapters/audit/open-audit.js'
 import { MemoryAuditRecorder } from './adapters/audit/memory.js'
+import { auditAdminRoutes } from './http/routes/admin/usage.js'
 import { Metrics } from './observability/metrics.js'
 import { createLogger, flushLogger } from './observability/logger.js'
 import type { AuditRecorder } from './ports/audit-sink.js'
@@ -89,7 +90,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     health: breakers,
     breakers,
     inflight: new InflightCalls(() => clock.mono()),
-    plugins: [...ctxLayer.plugins],
+    plugins: [...ctxLayer.plugins, auditAdminRoutes(storage.database)],
   }
 
   const app = await buildApp(deps)

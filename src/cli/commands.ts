@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { shippedPath } from '../paths.js'
 import { serve } from './serve.js'
 import { runMigrate } from './migrate.js'
+import { runUsage } from './usage.js'
 import { runKeys } from './keys.js'
 
 export type Command = { summary: string; run(argv: string[]): Promise<number> }
@@ -15,6 +16,7 @@ export const commands: Record<string, Command> = {
       return serve(values.config ?? defaultConfigPath())
     },
   },
+  usage: { summary: 'usage [--by team|model|key|session] [--since 7d] [--format table|csv|json]   spend from the audit log', run: (argv) => runUsage(argv, defaultConfigPath()) },
   migrate: {
     summary: 'migrate [--config FILE]        apply database migrations (idempotent)',
     run: async (argv) => runMigrate(parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } }).values.config ?? defaultConfigPath()),

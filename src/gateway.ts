@@ -3,6 +3,9 @@ import type { Logger } from 'pino'
 import { loadConfig, type GatewayConfig } from './config/load.js'
 import { systemClock, newRequestId, type Clock } from './core/clock.js'
 import { buildRuntime, type RuntimeRef } from './core/runtime.js'
+import { RuntimeReloader } from './core/reload.js'
+import { LatencyTracker } from './core/routing/latency.js'
+import { policyAdminRoutes } from './http/routes/admin/policy.js'
 import { TransportSet } from './core/transports.js'
 import { CircuitBreakers, breakerStates } from './core/health/circuit-breaker.js'
 import { InflightCalls } from './core/inflight.js'
@@ -72,6 +75,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       logger.warn({ provider: t.provider, model: t.model, from: t.from, to: t.to }, 'circuit breaker')
     },
   })
+  const reloader = new RuntimeReloader({ runtime, load: () => buildRuntime(loadConfig(opts.configPath, opts.env)), log: logger, observer: metrics })
 
   const deps: GatewayDeps = {
     runtime,
@@ -82,6 +86,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     clock,
     newId: newRequestId,
     context: ctxLayer.context,
+    latency: new LatencyTracker(),
     authenticator: ctxLayer.authenticator,
     readiness: [{ name: 'config', check: async () => ({ ok: true, detail: `policy ${runtime.current.policy.version}` }) }, ctxLayer.readiness, ...(durable ? [durable.readiness] : [])],
     adminToken: config.env.adminToken,
@@ -93,6 +98,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     plugins: [...ctxLayer.plugins, auditAdminRoutes(storage.database)],
   }
 
+  deps.plugins = [...(deps.plugins ?? []), policyAdminRoutes(reloader)]
   const app = await buildApp(deps)
   let closed = false
 
@@ -102,11 +108,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     config,
     async listen() {
       const address = await app.listen({ port: opts.port ?? gw.server.port, host: opts.host ?? gw.server.host })
+      reloader.start()
       return address.replace('[::]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1')
     },
     async close() {
       if (closed) return
       closed = true
+      reloader.stop()
       await drainAndClose(app, deps, { drainMs: runtime.current.config.gateway.server.drain_timeout_ms })
       await transports.close()
       await (durable ?? audit).close()

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { shippedPath } from '../paths.js'
+import { policyCommand } from './policy.js'
 import { serve } from './serve.js'
 import { runMigrate } from './migrate.js'
 import { runUsage } from './usage.js'
@@ -22,6 +23,7 @@ export const commands: Record<string, Command> = {
     run: async (argv) => runMigrate(parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } }).values.config ?? defaultConfigPath()),
   },
   keys: { summary: 'keys create|list|revoke ...     manage Switchyard API keys (see `switchyard keys`)', run: (argv) => runKeys(argv, defaultConfigPath()) },
+  policy: { summary: 'policy check|test|explain [--config FILE | POLICY] [--request req.json --team T]', run: (argv) => policyCommand(argv, defaultConfigPath) },
 }
 
 export const defaultConfigPath = (): string => process.env.SWITCHYARD_CONFIG ?? shippedPath('config', 'gateway.yaml')

@@ -12,6 +12,7 @@ import type { Clock } from './clock.js'
 import { estimatePromptTokens } from './estimate.js'
 import { applySet } from './policy/apply-set.js'
 import type { Decision, PolicyInput } from './policy/types.js'
+import type { LatencyTracker } from './routing/latency.js'
 import { orderTargets } from './routing/select.js'
 import type { Runtime, RuntimeRef } from './runtime.js'
 import type { ContextStage, LimitStage } from './stages.js'
@@ -32,6 +33,8 @@ export interface ChatDeps {
   context?: ContextStage | undefined
   limits?: LimitStage | undefined
   health?: TargetHealth | undefined
+  /** Moving latency per target, for the least-latency strategy; fed after each successful attempt. */
+  latency?: LatencyTracker | undefined
   log?: Log
 }
 
@@ -57,7 +60,7 @@ export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown
 
   const decision = decide(rt, ctx, req, admission.budgetUsedPct)
   req = applySet(req, decision.set)
-  const targets = routeTargets(rt, ctx, req.model, decision)
+  const targets = routeTargets(rt, ctx, req.model, decision, deps.latency)
 
   const stream = req.stream === true
   const clientWantsUsage = req.stream_options?.include_usage === true
@@ -83,6 +86,7 @@ export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown
 
   r.provider = target.provider
   r.model = target.model
+  deps.latency?.observe(target, r.attempts[r.attempts.length - 1]?.latency_ms ?? Number.NaN)
   Object.assign(ctx.responseHeaders, {
     'x-switchyard-provider': target.provider,
     'x-switchyard-model': target.model,
@@ -168,12 +172,12 @@ function decide(rt: Runtime, ctx: CallContext, req: ChatRequest, budgetUsedPct: 
 }
 
 /** The requested model must be allowed for the key (or its team); the chosen route must exist. */
-function routeTargets(rt: Runtime, ctx: CallContext, requested: string, decision: Decision): Target[] {
+function routeTargets(rt: Runtime, ctx: CallContext, requested: string, decision: Decision, latency: LatencyTracker | undefined): Target[] {
   const allowed = ctx.principal.keyModels ?? ctx.principal.team.models
   if (allowed && !allowed.includes(requested) && !(decision.rule !== null && decision.route !== requested)) {
     throw new GatewayError('model_not_allowed', `The model \`${requested}\` is not enabled for team "${ctx.principal.teamId}".`, { param: 'model' })
   }
-  return orderTargets(rt.catalog.resolve(decision.route))
+  return orderTargets(rt.catalog.resolve(decision.route), { pricing: rt.config.pricing, latency })
 }
 
 function settleUsage(rt: Runtime, ctx: CallContext, target: Target, usage: NormalizedUsage | null): number | null {

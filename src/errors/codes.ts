@@ -28,6 +28,7 @@ export const errorCodes = {
   model_not_allowed: { status: 403, type: 'permission_error', message: 'This key or team may not use that model.' },
   model_not_found: { status: 404, type: 'invalid_request_error', message: 'The model does not exist.' },
   not_found: { status: 404, type: 'not_found_error', message: 'Unknown route.' },
+  config_invalid: { status: 422, type: 'invalid_request_error', message: 'The config or policy on disk is invalid; the running version stays.' },
   request_too_large: { status: 413, type: 'invalid_request_error', message: 'The request body is too large.' },
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error', message: 'Rate limit reached.' },
   insufficient_quota: { status: 429, type: 'insufficient_quota', message: 'Budget exhausted.' },

@@ -112,8 +112,31 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly policyReloads = new Counter({
+    name: 'switchyard_policy_reloads_total',
+    help: 'Config and policy reloads by result (success, error).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  })
+
+  readonly policyInfo = new Gauge({
+    name: 'switchyard_policy_info',
+    help: 'The policy version (content hash) in force; value 1.',
+    labelNames: ['version'] as const,
+    registers: [this.registry],
+  })
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' })
+  }
+
+  /** A reload attempt (the startup load counts as a success). */
+  reloaded(result: 'success' | 'error', version: string): void {
+    this.policyReloads.inc({ result })
+    if (result === 'success') {
+      this.policyInfo.reset()
+      this.policyInfo.set({ version }, 1)
+    }
   }
 
   /** Called once per finished call, from its audit record. */

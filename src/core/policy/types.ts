@@ -1,4 +1,5 @@
 import type { ChatRequest, EmbeddingsRequest } from '../../schemas/openai/chat-request.js'
+import type { PolicyTestCase } from './schema.js'
 
 /** Everything a rule may look at. Built once per request by the pipeline. */
 export interface PolicyInput {
@@ -31,10 +32,33 @@ export interface Decision {
   reason: string
 }
 
+/** One rule's outcome in `explain`: matched or missed, and why. */
+export interface RuleTrace {
+  rule: string
+  matched: boolean
+  why: string
+  /** What the rule does when it matches, e.g. `route smart` or `deny "..."`. */
+  action: string
+}
+
+/** A compiled rule, as listed by the admin API and the CLI. */
+export interface RuleSummary {
+  readonly name: string
+  /** The condition in words (`always` when the rule has none). */
+  readonly when: string
+  readonly action: string
+}
+
 export interface CompiledPolicy {
   /** Content hash of the policy source. */
   readonly version: string
   readonly loadedAt: Date
   readonly ruleCount: number
+  readonly rules: readonly RuleSummary[]
+  /** The file's `tests:` cases (run by `switchyard policy test`). */
+  readonly tests: readonly PolicyTestCase[]
+  /** The hot path: first matching rule wins; no match routes the requested model. */
   evaluate(input: PolicyInput): Decision
+  /** Same decision as `evaluate`, with every rule up to the match traced (slow path, for humans). */
+  explain(input: PolicyInput): { trace: RuleTrace[]; decision: Decision }
 }

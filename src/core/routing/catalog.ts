@@ -8,6 +8,8 @@ export interface ResolvedRoute {
   logical: string | null
   strategy: LogicalModelConfig['strategy']
   targets: Target[]
+  /** Per target (same order), for the weighted strategy; default 1. */
+  weights?: number[] | undefined
   timeouts: LogicalModelConfig['timeouts']
 }
 
@@ -21,6 +23,7 @@ export class ModelCatalog {
         strategy: m.strategy,
         timeouts: m.timeouts,
         targets: m.targets.map((t) => this.target(t.provider, t.model)),
+        weights: m.targets.map((t) => t.weight ?? 1),
       })
     }
   }

@@ -1,31 +1,31 @@
-import { createConnection, createServer, type Server, type Socket } from 'node:net'
+import { createServer, connect, type Server, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 
-/** A TCP relay on 127.0.0.1:0 in front of a real service; `cut()` simulates that service going away. */
 export interface TcpProxy {
   port: number
-  /** Drops every open connection and refuses new ones until `restore()`. */
+  /** Drops every open connection and refuses new ones (accepted, then reset) until restore(). */
   cut(): void
   restore(): void
   close(): Promise<void>
 }
 
+/** A TCP forwarder on 127.0.0.1:0 to `target`, which a test can cut to simulate the server going away. */
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
-  const sockets = new Set<Socket>()
-  let blocked = false
+  const open = new Set<Socket>()
+  let down = false
   const server: Server = createServer((client) => {
-    if (blocked) {
+    if (down) {
       client.destroy()
       return
     }
-    const upstream = createConnection({ host: targetHost, port: targetPort })
-    sockets.add(client)
-    sockets.add(upstream)
+    const upstream = connect(targetPort, targetHost)
+    open.add(client)
+    open.add(upstream)
     const drop = () => {
       client.destroy()
       upstream.destroy()
-      sockets.delete(client)
-      sockets.delete(upstream)
+      open.delete(client)
+      open.delete(upstream)
     }
     client.on('error', drop).on('close', drop)
     upstream.on('error', drop).on('close', drop)
@@ -33,23 +33,19 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     upstream.pipe(client)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  const dropAll = () => {
-    for (const s of sockets) s.destroy()
-    sockets.clear()
-  }
   return {
-    port,
+    port: (server.address() as AddressInfo).port,
     cut() {
-      blocked = true
-      dropAll()
+      down = true
+      for (const s of open) s.destroy()
+      open.clear()
     },
     restore() {
-      blocked = false
+      down = false
     },
     close: () =>
       new Promise<void>((resolve) => {
-        dropAll()
+        for (const s of open) s.destroy()
         server.close(() => resolve())
       }),
   }

@@ -16,6 +16,7 @@ import { openAudit } from './adapters/audit/open-audit.js'
 import { MemoryAuditRecorder } from './adapters/audit/memory.js'
 import { auditAdminRoutes } from './http/routes/admin/usage.js'
 import { Metrics } from './observability/metrics.js'
+import { genAiSystem } from './observability/call-span.js'
 import { createLogger, flushLogger } from './observability/logger.js'
 import type { AuditRecorder } from './ports/audit-sink.js'
 import { buildContextLayer } from './context-wiring.js'
@@ -55,7 +56,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const gw = config.gateway
   const logger = opts.logger ?? createLogger(gw.server.log_level)
   const runtime: RuntimeRef = { current: buildRuntime(config) }
-  const metrics = new Metrics()
+  // tracing: the SDK is loaded only when OTEL_* enables it; otherwise @opentelemetry/api stays a no-op
+  const tracing = config.env.otelEnabled
+    ? (await import('./observability/tracing.js')).startTracing({ serviceName: config.env.otelServiceName ? undefined : 'switchyard' })
+    : null
+  const metrics = new Metrics({
+    genAiSystem: (p) => genAiSystem(runtime.current.config.gateway.providers[p]?.type),
+  })
   const storage = await startDatabase(config, logger, opts.database)
   const durable = opts.audit ? null : openAudit({ config, runtime, database: storage.database, prepare: storage.prepare, metrics, log: logger })
   const audit = opts.audit ?? durable!.recorder
@@ -120,6 +127,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await (durable ?? audit).close()
       await ctxLayer.close()
       if (!opts.database) await storage.database.close()
+      await tracing?.shutdown()
       flushLogger(logger)
     },
   }

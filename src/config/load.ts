@@ -14,6 +14,8 @@ export interface EnvSettings {
   redisUrl: string | undefined
   adminToken: string | undefined
   otelEnabled: boolean
+  /** OTEL_SERVICE_NAME, when set (the SDK reads it; otherwise the service is "switchyard"). */
+  otelServiceName: string | undefined
 }
 
 export interface GatewayConfig {
@@ -38,6 +40,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
     databaseUrl: nonEmpty(env.DATABASE_URL),
     redisUrl: nonEmpty(env.REDIS_URL),
     adminToken: nonEmpty(env.SWITCHYARD_ADMIN_TOKEN),
+    otelServiceName: nonEmpty(env.OTEL_SERVICE_NAME),
     otelEnabled: env.OTEL_SDK_DISABLED !== 'true' && Boolean(nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)),
   }
 }

@@ -1,5 +1,6 @@
 import { isGatewayError } from '../errors/gateway-error.js'
 import type { Metrics } from '../observability/metrics.js'
+import { inSpanSync } from '../observability/tracer.js'
 import type { AuditRecorder } from '../ports/audit-sink.js'
 import { ClientCancelledError } from '../providers/shared/transport.js'
 import { outcomeForCode, type CallRecord } from './call-record.js'
@@ -37,7 +38,7 @@ export function finishCall(deps: FinishDeps, r: CallRecord, startMono: number, s
   r.latencyMs = Math.max(0, Math.round((deps.clock.mono() - startMono) * 100) / 100)
   r.status = status
   if (r.outcome === null || (r.outcome === 'ok' && status >= 400)) r.outcome = status < 400 ? 'ok' : status === 499 ? 'client_cancelled' : 'upstream_error'
-  deps.audit.record(r)
+  inSpanSync('switchyard.audit.enqueue', {}, () => deps.audit.record(r))
   deps.metrics.observeCall(r)
   deps.inflight?.finish(r)
   return true

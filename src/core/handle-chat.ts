@@ -2,6 +2,8 @@ import type { Log } from './call-context.js'
 import { headerValue, type CallContext } from './call-context.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import type { Metrics } from '../observability/metrics.js'
+import { annotateResponse, traceAttempt } from '../observability/call-span.js'
+import { inSpan, inSpanSync, injectTraceHeaders } from '../observability/tracer.js'
 import type { AuditRecorder } from '../ports/audit-sink.js'
 import { clientLeft, type UpstreamResponse } from '../providers/shared/transport.js'
 import { adapterFor } from '../providers/registry.js'
@@ -55,10 +57,18 @@ export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown
   r.userId = req.user ?? null
   if (rt.config.gateway.audit.bodies !== 'none') r.requestBody = req
 
-  if (deps.context) req = await deps.context.prepare(ctx, req)
-  const admission = deps.limits ? await deps.limits.admit(ctx, { promptTokens: estimatePromptTokens(req) }) : {}
+  const context = deps.context
+  if (context) req = await inSpan('switchyard.context', {}, () => context.prepare(ctx, req))
+  const limits = deps.limits
+  const admission = limits ? await inSpan('switchyard.limits', {}, () => limits.admit(ctx, { promptTokens: estimatePromptTokens(req) })) : {}
 
-  const decision = decide(rt, ctx, req, admission.budgetUsedPct)
+  const decision = inSpanSync('switchyard.policy', {}, (span) => {
+    try {
+      return decide(rt, ctx, req, admission.budgetUsedPct)
+    } finally {
+      if (span.isRecording()) span.setAttributes({ 'switchyard.rule': r.rule ?? 'none', 'switchyard.policy_version': r.policyVersion ?? 'none', 'switchyard.team': ctx.principal.teamId })
+    }
+  })
   req = applySet(req, decision.set)
   const targets = routeTargets(rt, ctx, req.model, decision, deps.latency)
 
@@ -66,13 +76,20 @@ export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown
   const clientWantsUsage = req.stream_options?.include_usage === true
   const timeoutsFor = (t: Target) => resolveTimeouts(rt.config.gateway.resilience, t, rt.catalog.resolve(decision.route).timeouts)
 
-  const { target, value } = await withAttempts(ctx, targets, { resilience: rt.config.gateway.resilience, clock: deps.clock, health: deps.health }, async (t) => {
+  const { target, value } = await withAttempts(ctx, targets, { resilience: rt.config.gateway.resilience, clock: deps.clock, health: deps.health }, (t) => traceAttempt(r, t, stream, async (span) => {
     const adapter = adapterFor(t.config.type)
     if (!adapter) throw new GatewayError('upstream_unavailable', `No adapter for provider type "${t.config.type}".`)
     const actx = adapterContext(deps, rt, t, stream)
-    const upstream = await deps.transports.for(t).send(adapter.chatRequest(req, actx), { signal: ctx.signal, timeouts: timeoutsFor(t) })
+    const upstreamReq = adapter.chatRequest(req, actx)
+    injectTraceHeaders(upstreamReq.headers)
+    const upstream = await deps.transports.for(t).send(upstreamReq, { signal: ctx.signal, timeouts: timeoutsFor(t) })
+    span.setAttribute('http.response.status_code', upstream.status)
     if (upstream.status >= 400) throw await upstreamFailure(adapter, upstream, actx)
-    if (!stream) return { kind: 'json' as const, parsed: adapter.chatResponse(await upstream.text(), actx) }
+    if (!stream) {
+      const parsed = adapter.chatResponse(await upstream.text(), actx)
+      annotateResponse(span, parsed.value.model, parsed.value.usage)
+      return { kind: 'json' as const, parsed }
+    }
     // peek at the first batch: a failure before anything reached the client can still be retried
     const batches = mappedBatches(upstream, adapter.createChatStream(actx), t.provider)
     const first = await batches.next()
@@ -82,7 +99,7 @@ export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown
       throw firstBatch[0].error
     }
     return { kind: 'stream' as const, batches, first: firstBatch }
-  })
+  }))
 
   r.provider = target.provider
   r.model = target.model

@@ -1,10 +1,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { timingSafeEqual } from 'node:crypto'
 import { GatewayError } from '../errors/gateway-error.js'
-import { finishCall } from '../core/finish-call.js'
-import { logCall } from '../observability/call-log.js'
+import { openCallSpan, traceAuth } from '../observability/call-span.js'
 import { bearerToken } from './bearer.js'
 import { startCall } from './call-state.js'
+import { closeCall } from './close-call.js'
 import type { GatewayDeps } from './deps.js'
 import { registerErrorHandling } from './plugins/errors.js'
 import { chatCompletionsRoute } from './routes/chat-completions.js'
@@ -46,6 +46,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     const endpoint = request.routeOptions.config.endpoint
     if (endpoint) {
       const state = startCall(request, reply, endpoint, deps.clock.mono(), new Date(deps.clock.now()))
+      state.span = openCallSpan(state.record, request.method, request.routeOptions.url ?? request.url, request.headers)
       deps.inflight?.add(state.record, state.startMono, (reason) => state.abort.abort(reason))
       deps.metrics.inflight.inc({ stream: 'false' })
     }
@@ -62,15 +63,15 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     }
     if (rc.endpoint || rc.authenticate) {
       if (deps.lifecycle.draining) throw new GatewayError('shutting_down', undefined, { headers: { connection: 'close' } })
-      request.principal = await deps.authenticator.authenticate(bearerToken(request))
+      request.principal = await traceAuth(request.call?.span, () => deps.authenticator.authenticate(bearerToken(request)))
     }
   })
 
   app.addHook('onResponse', async (request, reply) => {
     const call = request.call
     if (!call) return
-    deps.metrics.inflight.dec({ stream: 'false' })
-    if (finishCall(deps, call.record, call.startMono, reply.statusCode)) logCall(request.log, call.record)
+    if (!call.streaming) deps.metrics.inflight.dec({ stream: 'false' })
+    closeCall(deps, request.log, call, reply.statusCode)
   })
 
   chatCompletionsRoute(app, deps)

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { CallContext } from '../core/call-context.js'
 import { newCallRecord, type CallRecord } from '../core/call-record.js'
 import type { Principal } from '../core/principal.js'
+import type { Span } from '../observability/tracer.js'
 
 /** Per-request audit state, created when a proxied route's request arrives, before the body is even read. */
 export interface CallState {
@@ -13,6 +14,10 @@ export interface CallState {
    */
   abort: AbortController
   responseHeaders: Record<string, string>
+  /** Server span of the call (non-recording when tracing is off). */
+  span?: Span
+  /** Set once the route relays an SSE stream (it then owns the in-flight gauge and closing the call). */
+  streaming?: boolean
 }
 
 declare module 'fastify' {

@@ -4,13 +4,26 @@ import type { CallRecord } from '../core/call-record.js'
 const statusClass = (status: number | null): string => (status === null ? 'none' : `${Math.floor(status / 100)}xx`)
 const orNone = (v: string | null | undefined): string => v ?? 'none'
 
+export interface MetricsOptions {
+  /** Node process metrics (switchyard_process_*). On by default. */
+  defaultMetrics?: boolean
+  /** Provider name in config -> OTel `gen_ai.system` value (defaults to the provider name). */
+  genAiSystem?: (provider: string) => string
+}
+
 /**
- * Every metric the gateway exports, declared once. Labels are bounded: team, provider, model, rule,
- * outcome, status class; never user, key or session.
+ * The metrics catalog: every metric the gateway exports, declared once (README "Observability"
+ * lists them; test/observability/catalog.test.ts keeps both in step).
+ * Labels are bounded: team, provider, model, rule, outcome, status class and config-defined names;
+ * never user, key or session. `model` is always the upstream model from config, never the raw
+ * client string. OpenTelemetry GenAI metrics use the semantic-convention names mapped to
+ * Prometheus (dots -> underscores, unit suffix).
  */
 export class Metrics {
   readonly registry = new Registry()
+  private readonly genAiSystem: (provider: string) => string
 
+  // --- requests (switchyard_*) -------------------------------------------------------------
   readonly requests = new Counter({
     name: 'switchyard_requests_total',
     help: 'Client requests by outcome.',
@@ -26,31 +39,40 @@ export class Metrics {
     registers: [this.registry],
   })
 
-  readonly upstreamAttempts = new Counter({
-    name: 'switchyard_upstream_attempts_total',
-    help: 'Upstream attempts (first tries, retries and fallbacks) by result.',
-    labelNames: ['provider', 'model', 'status_class'] as const,
-    registers: [this.registry],
-  })
-
-  readonly tokens = new Counter({
-    name: 'switchyard_tokens_total',
-    help: 'Tokens by direction (input, output, cached, reasoning).',
-    labelNames: ['team', 'provider', 'model', 'direction'] as const,
-    registers: [this.registry],
-  })
-
-  readonly cost = new Counter({
-    name: 'switchyard_cost_usd_total',
-    help: 'Spend in USD computed from the pricing table.',
-    labelNames: ['team', 'provider', 'model'] as const,
+  readonly overhead = new Histogram({
+    name: 'switchyard_gateway_overhead_seconds',
+    help: 'Time spent outside upstream attempts on calls that reached an upstream: request latency (to first byte for streams) minus attempt time. Includes retry backoff.',
+    labelNames: ['endpoint', 'provider', 'model'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   })
 
   readonly inflight = new Gauge({
     name: 'switchyard_inflight_requests',
-    help: 'Requests being served now.',
+    help: 'Requests being served now; stream="true" once an SSE stream is being relayed.',
     labelNames: ['stream'] as const,
+    registers: [this.registry],
+  })
+
+  readonly limited = new Counter({
+    name: 'switchyard_limited_requests_total',
+    help: 'Requests refused by the gateway limits, by reason (rate_limited, over_budget).',
+    labelNames: ['team', 'reason'] as const,
+    registers: [this.registry],
+  })
+
+  readonly budgetUsedRatio = new Gauge({
+    name: 'switchyard_budget_used_ratio',
+    help: 'Share (0-1) of a team budget spent in the current period.',
+    labelNames: ['team', 'period'] as const,
+    registers: [this.registry],
+  })
+
+  // --- upstream ------------------------------------------------------------------------------
+  readonly upstreamAttempts = new Counter({
+    name: 'switchyard_upstream_attempts_total',
+    help: 'Upstream attempts (first tries, retries and fallbacks) by result.',
+    labelNames: ['provider', 'model', 'status_class'] as const,
     registers: [this.registry],
   })
 
@@ -82,6 +104,47 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  // --- usage and cost ------------------------------------------------------------------------
+  readonly tokens = new Counter({
+    name: 'switchyard_tokens_total',
+    help: 'Tokens by direction (input, output, cached, reasoning).',
+    labelNames: ['team', 'provider', 'model', 'direction'] as const,
+    registers: [this.registry],
+  })
+
+  readonly cost = new Counter({
+    name: 'switchyard_cost_usd_total',
+    help: 'Spend in USD computed from the pricing table.',
+    labelNames: ['team', 'provider', 'model'] as const,
+    registers: [this.registry],
+  })
+
+  // --- OpenTelemetry GenAI semantic conventions ----------------------------------------------
+  readonly genAiTokenUsage = new Histogram({
+    name: 'gen_ai_client_token_usage',
+    help: 'gen_ai.client.token.usage: tokens per upstream call, by token type (input, output).',
+    labelNames: ['gen_ai_operation_name', 'gen_ai_system', 'gen_ai_request_model', 'gen_ai_token_type'] as const,
+    buckets: [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304],
+    registers: [this.registry],
+  })
+
+  readonly genAiOperationDuration = new Histogram({
+    name: 'gen_ai_client_operation_duration_seconds',
+    help: 'gen_ai.client.operation.duration: duration of each upstream attempt (to the end of the body, or the first chunk of a stream).',
+    labelNames: ['gen_ai_operation_name', 'gen_ai_system', 'gen_ai_request_model', 'error_type'] as const,
+    buckets: [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92],
+    registers: [this.registry],
+  })
+
+  readonly genAiTimeToFirstToken = new Histogram({
+    name: 'gen_ai_server_time_to_first_token_seconds',
+    help: 'gen_ai.server.time_to_first_token: request received to first streamed token sent (streams only).',
+    labelNames: ['gen_ai_operation_name', 'gen_ai_system', 'gen_ai_request_model'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+    registers: [this.registry],
+  })
+
+  // --- audit ---------------------------------------------------------------------------------
   readonly auditQueueDepth = new Gauge({
     name: 'switchyard_audit_queue_depth',
     help: 'Audit rows waiting in memory for the next batch.',
@@ -112,9 +175,10 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  // --- policy and storage --------------------------------------------------------------------
   readonly policyReloads = new Counter({
     name: 'switchyard_policy_reloads_total',
-    help: 'Config and policy reloads by result (success, error).',
+    help: 'Config and policy reloads by result (success, error); the startup load counts as a success, an error keeps the running version.',
     labelNames: ['result'] as const,
     registers: [this.registry],
   })
@@ -126,7 +190,19 @@ export class Metrics {
     registers: [this.registry],
   })
 
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
+  readonly storageErrors = new Counter({
+    name: 'switchyard_storage_errors_total',
+    help: 'Errors talking to Redis or Postgres (backend="redis"|"postgres").',
+    labelNames: ['backend'] as const,
+    registers: [this.registry],
+  })
+
+  constructor(opts: MetricsOptions = {}) {
+    this.genAiSystem = opts.genAiSystem ?? ((p) => p)
+    // known label values start at zero so rates and alerts see a series before the first event
+    for (const result of ['success', 'error']) this.policyReloads.inc({ result }, 0)
+    for (const backend of ['redis', 'postgres']) this.storageErrors.inc({ backend }, 0)
+    for (const stream of ['true', 'false']) this.inflight.set({ stream }, 0)
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' })
   }
 
@@ -144,21 +220,48 @@ export class Metrics {
     const provider = orNone(r.provider)
     const model = orNone(r.model)
     const team = orNone(r.teamId)
-    this.requests.inc({ endpoint: r.endpoint, team, provider, model, rule: orNone(r.rule), outcome: orNone(r.outcome), status_class: statusClass(r.status) })
+    const outcome = orNone(r.outcome)
+    this.requests.inc({ endpoint: r.endpoint, team, provider, model, rule: orNone(r.rule), outcome, status_class: statusClass(r.status) })
     if (r.latencyMs !== null) {
-      this.requestDuration.observe({ endpoint: r.endpoint, provider, model, outcome: orNone(r.outcome), stream: String(r.stream) }, r.latencyMs / 1000)
+      this.requestDuration.observe({ endpoint: r.endpoint, provider, model, outcome, stream: String(r.stream) }, r.latencyMs / 1000)
     }
-    r.attempts.forEach((a, i) => {
-      this.upstreamAttempts.inc({ provider: a.provider, model: a.model, status_class: statusClass(a.status) })
-      const prev = i > 0 ? r.attempts[i - 1] : undefined
-      if (!prev) return
-      if (prev.provider === a.provider && prev.model === a.model) this.retries.inc({ provider: a.provider, model: a.model })
-      else this.fallbacks.inc({ provider: prev.provider, model: prev.model })
-    })
+    if (r.outcome === 'rate_limited' || r.outcome === 'over_budget') this.limited.inc({ team, reason: r.outcome })
+    this.observeAttempts(r)
     if (r.promptTokens) this.tokens.inc({ team, provider, model, direction: 'input' }, r.promptTokens)
     if (r.completionTokens) this.tokens.inc({ team, provider, model, direction: 'output' }, r.completionTokens)
     if (r.cachedTokens) this.tokens.inc({ team, provider, model, direction: 'cached' }, r.cachedTokens)
     if (r.reasoningTokens) this.tokens.inc({ team, provider, model, direction: 'reasoning' }, r.reasoningTokens)
     if (r.costUsd) this.cost.inc({ team, provider, model }, r.costUsd)
+    if (r.provider !== null && r.model !== null) {
+      const op = { gen_ai_operation_name: operationName(r), gen_ai_system: this.genAiSystem(r.provider), gen_ai_request_model: r.model }
+      if (r.promptTokens !== null) this.genAiTokenUsage.observe({ ...op, gen_ai_token_type: 'input' }, r.promptTokens)
+      if (r.completionTokens !== null) this.genAiTokenUsage.observe({ ...op, gen_ai_token_type: 'output' }, r.completionTokens)
+      if (r.stream && r.ttftMs !== null) this.genAiTimeToFirstToken.observe(op, r.ttftMs / 1000)
+    }
   }
+
+  private observeAttempts(r: CallRecord): void {
+    let upstreamMs = 0
+    r.attempts.forEach((a, i) => {
+      upstreamMs += a.latency_ms
+      this.upstreamAttempts.inc({ provider: a.provider, model: a.model, status_class: statusClass(a.status) })
+      const op = { gen_ai_operation_name: operationName(r), gen_ai_system: this.genAiSystem(a.provider), gen_ai_request_model: a.model }
+      this.genAiOperationDuration.observe(a.error === null ? op : { ...op, error_type: errorType(a.error) }, a.latency_ms / 1000)
+      const prev = r.attempts[i - 1]
+      if (!prev) return
+      if (prev.provider === a.provider && prev.model === a.model) this.retries.inc({ provider: a.provider, model: a.model })
+      else this.fallbacks.inc({ provider: prev.provider, model: prev.model })
+    })
+    if (r.attempts.length === 0 || r.latencyMs === null) return
+    const until = r.stream && r.ttftMs !== null ? r.ttftMs : r.latencyMs
+    this.overhead.observe({ endpoint: r.endpoint, provider: orNone(r.provider ?? r.attempts.at(-1)?.provider), model: orNone(r.model ?? r.attempts.at(-1)?.model) }, Math.max(0, until - upstreamMs) / 1000)
+  }
+}
+
+const operationName = (r: CallRecord): string => (r.endpoint === 'embeddings' ? 'embeddings' : 'chat')
+
+/** The attempt error text starts with the gateway error code (`code: message`); only the code is a label. */
+const errorType = (error: string): string => {
+  const code = error.split(':', 1)[0] ?? ''
+  return /^[a-z_]{1,40}$/.test(code) ? code : 'error'
 }

@@ -1,0 +1,85 @@
+import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api'
+
+/**
+ * The tracer facade the core and the HTTP layer use. It only touches @opentelemetry/api, which is a
+ * no-op until an SDK registers (src/observability/tracing.ts, loaded only when OTEL_* asks for it):
+ * with tracing off every call here returns a non-recording span and does no other work.
+ */
+const tracer = trace.getTracer('switchyard')
+
+export type { Span }
+export { SpanKind }
+
+type Headers = Readonly<Record<string, string | string[] | undefined>>
+const headerGetter = {
+  keys: (carrier: Headers) => Object.keys(carrier),
+  get: (carrier: Headers, key: string) => carrier[key],
+}
+
+/** The server span of one client request; the caller's traceparent (if any) is its parent. */
+export function startServerSpan(name: string, headers: Headers, attributes: Attributes): Span {
+  const parent = propagation.extract(context.active(), headers, headerGetter)
+  return tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent)
+}
+
+/** A span that is not made active (ended by the caller), child of `parent` or of the active span. */
+export function startSpan(name: string, attributes: Attributes = {}, opts: { kind?: SpanKind; parent?: Span | undefined } = {}): Span {
+  const ctx = opts.parent ? trace.setSpan(context.active(), opts.parent) : context.active()
+  return tracer.startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes }, ctx)
+}
+
+/** Runs `fn` with `span` as the active span (children and propagated headers attach to it). */
+export function withActiveSpan<T>(span: Span | undefined, fn: () => T): T {
+  return span ? context.with(trace.setSpan(context.active(), span), fn) : fn()
+}
+
+/** Runs `fn` inside a new active child span, ending it (with the error status on a throw). */
+export async function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
+  const span = tracer.startSpan(name, { kind, attributes })
+  try {
+    return await context.with(trace.setSpan(context.active(), span), () => fn(span))
+  } catch (err) {
+    failSpan(span, err)
+    throw err
+  } finally {
+    span.end()
+  }
+}
+
+/** Synchronous variant of inSpan. */
+export function inSpanSync<T>(name: string, attributes: Attributes, fn: (span: Span) => T): T {
+  const span = tracer.startSpan(name, { attributes })
+  try {
+    return context.with(trace.setSpan(context.active(), span), () => fn(span))
+  } catch (err) {
+    failSpan(span, err)
+    throw err
+  } finally {
+    span.end()
+  }
+}
+
+/** Marks a span failed: error status, `error.type` and the exception event. */
+export function failSpan(span: Span, err: unknown): void {
+  if (!span.isRecording()) return
+  const code = (err as { code?: unknown } | null)?.code
+  span.setAttribute('error.type', typeof code === 'string' ? code : ((err as Error | null)?.name ?? 'error'))
+  if (err instanceof Error) span.recordException(err)
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message.slice(0, 200) : undefined })
+}
+
+/** Adds W3C `traceparent` (and `tracestate`) for the active span to outgoing headers; no-op when tracing is off. */
+export function injectTraceHeaders(headers: Record<string, string>): void {
+  propagation.inject(context.active(), headers)
+}
+
+/** The trace id of a span, or null when tracing is off (invalid span context). */
+export function traceIdOf(span: Span | undefined): string | null {
+  const sc = span?.spanContext()
+  return sc && isSpanContextValid(sc) ? sc.traceId : null
+}
+
+/** The context carrying `span`, for APIs that take a parent context. */
+export function contextWith(span: Span): Context {
+  return trace.setSpan(context.active(), span)
+}

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { hashKey } from '../../src/core/auth/authenticator.js'
+import { MemoryAuditRecorder } from '../../src/adapters/audit/memory.js'
 import { GatewayError } from '../../src/errors/gateway-error.js'
 import type { LimitStage } from '../../src/core/stages.js'
 import { sendJson, sendSse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js'
@@ -7,6 +8,7 @@ import { startGateway, type TestGateway } from '../helpers/gateway.js'
 import { scrape, sumOf, type Sample } from '../helpers/prom-text.js'
 
 const KEY = 'sk-sy-metrics-test-key'
+const MANY_KEYS = Array.from({ length: 1000 }, (_, i) => `sk-sy-card-${i}`)
 const usage = { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 }
 const completion = (model: string) => ({
   id: 'chatcmpl-1', object: 'chat.completion', created: 1, model,
@@ -48,8 +50,9 @@ t.before(async () => {
     teams: {
       anon: { models: ['fast'] },
       research: { models: ['fast', 'flaky', 'smart'], keys: [{ name: 'k', sha256: hashKey(KEY) }] },
+      many: { models: ['fast'], keys: MANY_KEYS.map((k, i) => ({ name: `key-${i}`, sha256: hashKey(k) })) },
     },
-  })
+  }, {}, { audit: new MemoryAuditRecorder() })
   // the limits stage is its own feature; a stand-in that refuses on request shows the metrics path
   const limits: LimitStage = {
     async admit(ctx) {
@@ -133,27 +136,20 @@ t.test('mixed traffic lands in the right series with the right counts', async (t
 const seriesKeys = (m: Sample[]) => new Set(m.filter((s) => !s.name.startsWith('switchyard_process_')).map((s) => `${s.name}${JSON.stringify(s.labels)}`))
 
 t.test('1,000 distinct users, sessions and keys add no series', async (t) => {
-  const keys = Array.from({ length: 1000 }, (_, i) => `sk-sy-card-${i}`)
-  const card = await startGateway({
-    providers: { alpha: { type: 'openai', base_url: upstream.url } },
-    models: { fast: { targets: [{ provider: 'alpha', model: 'ok' }] } },
-    teams: { many: { models: ['fast'], keys: keys.map((k, i) => ({ name: `key-${i}`, sha256: hashKey(k) })) } },
-  })
-  t.teardown(() => card.close())
   const call = (i: number) =>
-    fetch(`${card.baseURL}/chat/completions`, {
+    fetch(`${gw.baseURL}/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[i]}`, 'x-switchyard-session': `session-${i}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${MANY_KEYS[i]}`, 'x-switchyard-session': `session-${i}` },
       body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }], user: `user-${i}` }),
     }).then(async (r) => (await r.text(), r.status))
   t.equal(await call(0), 200)
-  const before = seriesKeys(await scrape(card.url))
+  const before = seriesKeys(await scrape(gw.url))
   const statuses: number[] = []
   for (let i = 1; i < 1000; i += 25) statuses.push(...(await Promise.all(Array.from({ length: Math.min(25, 1000 - i) }, (_, j) => call(i + j)))))
   t.equal(statuses.filter((s) => s === 200).length, 999)
-  const after = await scrape(card.url)
+  const after = await scrape(gw.url)
   t.same([...seriesKeys(after)].filter((k) => !before.has(k)), [], 'no new series')
   t.equal(sumOf(after, 'switchyard_requests_total', { team: 'many', outcome: 'ok' }), 1000)
-  const text = await (await fetch(`${card.url}/metrics`)).text()
+  const text = await (await fetch(`${gw.url}/metrics`)).text()
   t.notMatch(text, /user-\d|session-\d|key-\d|sk-sy-/, 'no user, session or key in any label')
 })

@@ -81,9 +81,9 @@ export function closeCallSpan(span: Span | undefined, r: CallRecord, providerTyp
     'switchyard.outcome': r.outcome ?? 'none',
     'switchyard.stream': r.stream,
     'switchyard.attempts': r.attempts.length,
+    'switchyard.rule': r.rule ?? 'none',
   }
   if (r.teamId !== null) attrs['switchyard.team'] = r.teamId
-  if (r.rule !== null) attrs['switchyard.rule'] = r.rule
   if (r.policyVersion !== null) attrs['switchyard.policy_version'] = r.policyVersion
   if (r.requestedModel !== null) attrs['gen_ai.request.model'] = r.requestedModel
   if (r.provider !== null) {

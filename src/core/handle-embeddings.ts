@@ -48,7 +48,7 @@ export async function handleEmbeddings(deps: ChatDeps, ctx: CallContext, body: u
   }
   const route = rt.catalog.resolve(decision.route)
 
-  const { target, value } = await withAttempts(ctx, orderTargets(route), { resilience: rt.config.gateway.resilience, clock: deps.clock, health: deps.health }, async (t) => {
+  const { target, value } = await withAttempts(ctx, orderTargets(route, { pricing: rt.config.pricing, latency: deps.latency }), { resilience: rt.config.gateway.resilience, clock: deps.clock, health: deps.health }, async (t) => {
     const adapter = adapterFor(t.config.type)
     if (!adapter?.embeddingsRequest || !adapter.embeddingsResponse) {
       throw new GatewayError('invalid_request', `${t.provider}: this provider (type ${t.config.type}) has no embeddings endpoint.`, { param: 'model', fallback: true })

@@ -61,6 +61,7 @@ export async function handleEmbeddings(deps: ChatDeps, ctx: CallContext, body: u
 
   r.provider = target.provider
   r.model = target.model
+  deps.latency?.observe(target, r.attempts[r.attempts.length - 1]?.latency_ms ?? Number.NaN)
   Object.assign(ctx.responseHeaders, { 'x-switchyard-provider': target.provider, 'x-switchyard-model': target.model, 'x-switchyard-attempts': String(r.attempts.length) })
 
   const reported = value.value.usage?.prompt_tokens ?? 0

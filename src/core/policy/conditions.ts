@@ -1,4 +1,4 @@
-import { anyGlob, compare, comparisonText, compileRegex, containsRegex, listText } from './matchers.js'
+import { anyGlob, compare, comparisonText, compileRegex, listText, requiredLiterals } from './matchers.js'
 import type { Probe } from './probe.js'
 import type { Condition } from './schema.js'
 
@@ -107,7 +107,7 @@ function notOf(check: Check): Check {
 
 function contentCheck(c: NonNullable<Condition['content']>, path: ReadonlyArray<PropertyKey>, problem: ProblemSink): Check | null {
   const scope = c.scope === 'all' ? 'all messages' : 'last user message'
-  const text = (p: Probe) => (c.scope === 'all' ? p.allText() : p.lastUserText())
+  const sc = c.scope
   const checks: Check[] = []
   if (c.matches !== undefined) {
     let re: RegExp
@@ -117,25 +117,38 @@ function contentCheck(c: NonNullable<Condition['content']>, path: ReadonlyArray<
       problem([...path, 'matches'], `invalid regular expression: ${(err as Error).message}`)
       return null
     }
+    const insensitive = re.flags.includes('i')
+    const literals = requiredLiterals(re.source, insensitive)
     const label = `content(${scope}) matches /${c.matches}/`
     checks.push({
       text: label,
-      test: (p) => re.test(text(p)),
+      test: literals
+        ? (p) => {
+            const hay = insensitive ? p.lower(sc) : p.text(sc)
+            for (const l of literals) if (hay.includes(l)) return re.test(p.text(sc))
+            return false
+          }
+        : (p) => re.test(p.text(sc)),
       explain: (p) => {
-        const m = re.exec(text(p))
+        const m = re.exec(p.text(sc))
         return { ok: m !== null, why: m ? `${scope} matches /${c.matches}/ at ${q(m[0].slice(0, 40))}` : `${scope} does not match /${c.matches}/` }
       },
     })
   }
   if (c.contains !== undefined) {
-    const re = containsRegex(c.contains)
+    const items = (typeof c.contains === 'string' ? [c.contains] : c.contains).map((x) => x.toLowerCase())
     const label = `content(${scope}) contains ${listText(c.contains)}`
     checks.push({
       text: label,
-      test: (p) => re.test(text(p)),
+      test: (p) => {
+        const hay = p.lower(sc)
+        for (const i of items) if (hay.includes(i)) return true
+        return false
+      },
       explain: (p) => {
-        const m = re.exec(text(p))
-        return { ok: m !== null, why: m ? `${scope} contains ${q(m[0])}` : `${scope} contains none of ${listText(c.contains!)}` }
+        const hay = p.lower(sc)
+        const hit = items.find((i) => hay.includes(i))
+        return { ok: hit !== undefined, why: hit !== undefined ? `${scope} contains ${q(hit)}` : `${scope} contains none of ${listText(c.contains!)}` }
       },
     })
   }

@@ -29,12 +29,6 @@ export function compileRegex(source: string): RegExp {
   return new RegExp(insensitive ? source.slice(4) : source, insensitive ? 'i' : '')
 }
 
-/** `contains` items as one case-insensitive alternation, so a scan is a single regex pass. */
-export function containsRegex(items: string | readonly string[]): RegExp {
-  const list = typeof items === 'string' ? [items] : items
-  return new RegExp(list.map(escapeRegex).join('|'), 'i')
-}
-
 export function compare(c: Comparison, v: number): boolean {
   return (c.gt === undefined || v > c.gt) && (c.gte === undefined || v >= c.gte) && (c.lt === undefined || v < c.lt) && (c.lte === undefined || v <= c.lte)
 }
@@ -49,3 +43,31 @@ export function comparisonText(c: Comparison): string {
 }
 
 export const listText = (v: string | readonly string[]): string => (typeof v === 'string' ? v : v.join('|'))
+
+/**
+ * Literals a regex cannot match without: when the source is a plain alternation of ASCII words
+ * (`\b` and `^`/`$` anchors allowed, `\.`-style escapes unescaped), e.g. `\bpython|typescript\b`.
+ * Null when the pattern is anything richer. A match always contains one of the literals (in
+ * lowercase for case-insensitive patterns), so `indexOf` can rule most texts out before the regex.
+ */
+export function requiredLiterals(source: string, insensitive: boolean): string[] | null {
+  const branches = source.split('|')
+  const out: string[] = []
+  for (let b of branches) {
+    b = b.replace(/^\^/, '').replace(/\$$/, '').replace(/^\\b/, '').replace(/\\b$/, '')
+    let lit = ''
+    for (let i = 0; i < b.length; i++) {
+      const c = b[i]!
+      if (c === '\\') {
+        const n = b[i + 1]
+        if (n === undefined || /[A-Za-z0-9]/.test(n)) return null // \b \d \w \1 ...: not a literal
+        lit += n
+        i++
+      } else if ('.*+?()[]{}^$|'.includes(c)) return null
+      else lit += c
+    }
+    if (lit === '' || !/^[\x20-\x7e]+$/.test(lit)) return null
+    out.push(insensitive ? lit.toLowerCase() : lit)
+  }
+  return out
+}

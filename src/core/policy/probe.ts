@@ -37,6 +37,8 @@ export class Probe {
   private lastUser: string | undefined
   private all: string | undefined
   private tokens: number | undefined
+  private lastUserLow: string | undefined
+  private allLow: string | undefined
 
   constructor(readonly input: PolicyInput) {}
 
@@ -74,6 +76,16 @@ export class Probe {
     }
     this.all = bounded(text)
     return this.all
+  }
+
+  /** Lowercased text of a scope, for case-insensitive literal search. */
+  lower(scope: 'last_user' | 'all'): string {
+    if (scope === 'all') return (this.allLow ??= this.allText().toLowerCase())
+    return (this.lastUserLow ??= this.lastUserText().toLowerCase())
+  }
+
+  text(scope: 'last_user' | 'all'): string {
+    return scope === 'all' ? this.allText() : this.lastUserText()
   }
 
   promptTokens(): number {

@@ -43,6 +43,12 @@ const cases: Array<[string, Condition, Over, boolean]> = [
   ['content.matches: case-sensitive by default', { content: { matches: 'python', scope: 'last_user' } }, { content: 'I like Python' }, false],
   ['content.matches: (?i) makes it case-insensitive', { content: { matches: '(?i)python', scope: 'last_user' } }, { content: 'I like Python' }, true],
   ['content.matches: word boundary', { content: { matches: '(?i)\\bpython|typescript\\b', scope: 'last_user' } }, { content: 'write a python function' }, true],
+  ['content.matches: (?i) with uppercase pattern', { content: { matches: '(?i)\\bPYTHON\\b', scope: 'last_user' } }, { content: 'some python code' }, true],
+  ['content.matches: literal alternation, case-sensitive miss', { content: { matches: 'Python|Rust', scope: 'last_user' } }, { content: 'rust and python' }, false],
+  ['content.matches: literal alternation, case-sensitive hit', { content: { matches: 'Python|Rust', scope: 'last_user' } }, { content: 'I like Rust' }, true],
+  ['content.matches: escaped literal', { content: { matches: '(?i)c\\+\\+', scope: 'last_user' } }, { content: 'Some C++ code' }, true],
+  ['content.matches: word boundary still enforced after the literal is found', { content: { matches: '\\bpython\\b', scope: 'last_user' } }, { content: 'pythonic' }, false],
+  ['content.matches: a richer regex', { content: { matches: '^(?:fix|refactor)\\s+\\w+$', scope: 'last_user' } }, { content: 'refactor parser' }, true],
   ['content.contains: any item, case-insensitive', { content: { contains: ['rust', 'golang'], scope: 'last_user' } }, { content: 'Port this to Rust' }, true],
   ['content.contains: none present', { content: { contains: ['rust', 'golang'], scope: 'last_user' } }, { content: 'Port this to zig' }, false],
   ['content.contains: regex characters are literal', { content: { contains: 'a.b', scope: 'last_user' } }, { content: 'axb' }, false],
@@ -96,4 +102,20 @@ t.test('embeddings input is visible to content conditions', async (t) => {
   const policy = policyFrom({ rules: [{ name: 'r', when: { content: { contains: 'secret' } }, route: 'x' }] })
   const d = policy.evaluate(input({ endpoint: 'embeddings', request: { model: 'emb', input: ['public', 'top secret'] } }))
   t.equal(d.rule, 'r')
+})
+
+t.test('requiredLiterals: only plain alternations of ASCII words get a prefilter', async (t) => {
+  const { requiredLiterals } = await import('../../../src/core/policy/matchers.js')
+  const rows: Array<[string, boolean, string[] | null]> = [
+    ['\\bpython|typescript\\b', true, ['python', 'typescript']],
+    ['Python|Rust', false, ['Python', 'Rust']],
+    ['c\\+\\+', true, ['c++']],
+    ['^hello$', false, ['hello']],
+    ['\\d+', false, null],
+    ['(a|b)c', false, null],
+    ['colou?r', false, null],
+    ['naïve', true, null],
+    ['a|', false, null],
+  ]
+  for (const [src, i, want] of rows) t.same(requiredLiterals(src, i), want, src)
 })

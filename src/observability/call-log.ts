@@ -10,6 +10,8 @@ export function logCall(log: Log, r: CallRecord): void {
       session: r.sessionId,
       model: r.requestedModel,
       rule: r.rule,
+      policyVersion: r.policyVersion,
+      reason: r.reason,
       provider: r.provider,
       upstreamModel: r.model,
       attempts: r.attempts.length,

@@ -50,14 +50,18 @@ export async function buildContextLayer(o: ContextLayerOptions): Promise<Context
   const m = new ContextMetrics(o.metrics.registry)
   const opened = await openContextStore(o.config.env, { prefix: o.redisPrefix ?? o.config.gateway.storage.redis_prefix })
   const store = opened.store
-  const onStoreError = (op: string) => () => m.storeErrors.inc({ op })
+  const storeError = (op: string) => {
+    m.storeErrors.inc({ op })
+    o.metrics.storageErrors.inc({ backend: 'redis' })
+  }
+  const onStoreError = (op: string) => () => storeError(op)
 
   const teams = new TeamDirectory({ runtime: o.runtime, store, repo: o.db ? new SqlTeamRepository(o.db) : null, onStoreError: onStoreError('team_read') })
   const keys = o.db
     ? new KeyDirectory({ store, repo: new SqlKeyRepository(o.db), onStoreError: onStoreError('key_read'), onLookup: (source) => m.keyLookups.inc({ source }) })
     : null
   const authenticator = new StoreAuthenticator({ runtime: o.runtime, keys, teams, onConfigKey: () => m.keyLookups.inc({ source: 'config' }) })
-  const context = new StoreContextStage({ store, sessions: () => o.runtime.current.config.gateway.sessions, onStoreError: (op) => m.storeErrors.inc({ op: `session_${op}` }) })
+  const context = new StoreContextStage({ store, sessions: () => o.runtime.current.config.gateway.sessions, onStoreError: (op) => storeError(`session_${op}`) })
 
   // a change anywhere drops this replica's in-process copy at once
   const unsubscribe = store.onChange((name) => {

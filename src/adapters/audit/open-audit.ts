@@ -39,6 +39,7 @@ export function openAudit(deps: { config: GatewayConfig; runtime: RuntimeRef; da
       spooled: (n) => m.auditRowsSpooled.inc(n),
       writeFailed: (err) => {
         m.auditWriteFailures.inc()
+        m.storageErrors.inc({ backend: 'postgres' })
         // one line per outage burst, not one per retry
         if (failuresLogged++ % 50 === 0) deps.log.warn({ err: err.message, spooled: recorder.spooled }, 'audit write failed; rows go to the spool')
       },

@@ -16,6 +16,8 @@ export interface EnvSettings {
   otelEnabled: boolean
   /** OTEL_SERVICE_NAME, when set (the SDK reads it; otherwise the service is "switchyard"). */
   otelServiceName: string | undefined
+  /** SWITCHYARD_AUDIT_SINK=memory keeps audit rows in memory only (benchmarks of the audit overhead; never in production). */
+  auditSink: 'database' | 'memory'
 }
 
 export interface GatewayConfig {
@@ -41,6 +43,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
     redisUrl: nonEmpty(env.REDIS_URL),
     adminToken: nonEmpty(env.SWITCHYARD_ADMIN_TOKEN),
     otelServiceName: nonEmpty(env.OTEL_SERVICE_NAME),
+    auditSink: env.SWITCHYARD_AUDIT_SINK === 'memory' ? 'memory' : 'database',
     otelEnabled: env.OTEL_SDK_DISABLED !== 'true' && Boolean(nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)),
   }
 }

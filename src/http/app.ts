@@ -34,7 +34,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       const incoming = req.headers['x-request-id']
       return cfg.server.trust_request_id && typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : deps.newId()
     },
-    return503OnClosing: true,
+    // requests that arrive while closing go through the hooks: an OpenAI-shaped 503 shutting_down, and an audit row
+    return503OnClosing: false,
     forceCloseConnections: false,
   }) as unknown as FastifyInstance
   app.decorateRequest('call', null)

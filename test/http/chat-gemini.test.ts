@@ -5,6 +5,7 @@ import { fakeGemini, geminiRequestError } from '../helpers/fake-gemini.js'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js'
 import { startGateway, type TestGateway } from '../helpers/gateway.js'
 import { openaiSchemaErrors } from '../helpers/openai-schemas.js'
+import { fixtureJson } from '../helpers/fixtures.js'
 
 const CLIENT_KEY = 'sk-sy-gemini-e2e-client-key'
 
@@ -128,7 +129,7 @@ t.test('tool results go back as functionResponse parts named after the calls', a
   })
   t.equal(res.choices[0]!.message.content, 'Hello! How can I help you today?')
   t.same(upstream.received.at(-1)!.body.contents.slice(1), [
-    { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { location: 'Paris, France', unit: 'celsius' } } }, { functionCall: { name: 'get_time', args: { timezone: 'Europe/Paris' } } }] },
+    { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { location: 'Paris, France', unit: 'celsius' } }, thoughtSignature: fixtureJson('gemini', 'chat-tool-calls-parallel.res.json').candidates[0].content.parts[0].thoughtSignature }, { functionCall: { name: 'get_time', args: { timezone: 'Europe/Paris' } } }] },
     { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { temp: 18 } } }, { functionResponse: { name: 'get_time', response: { output: '14:05' } } }] },
   ])
 })

@@ -1,6 +1,7 @@
 import type { ChatMessage, ContentPart } from '../../schemas/openai/chat-request.js'
 import { mimeFromUrl, parseDataUrl } from '../shared/data-url.js'
 import { contentText, parseToolArguments, toolNamesById, unsupported } from '../shared/message-parts.js'
+import { signatureOf, SKIP_SIGNATURE } from './thought-signature.js'
 import type { GeminiContent, GeminiPart } from './wire.js'
 
 const P = 'gemini'
@@ -10,7 +11,7 @@ const P = 'gemini'
  * tool results become `functionResponse` parts of a user turn (named after the assistant tool call
  * they answer), and consecutive turns of one role are merged.
  */
-export function toGeminiContents(messages: readonly ChatMessage[]): { system: string | undefined; contents: GeminiContent[] } {
+export function toGeminiContents(messages: readonly ChatMessage[], opts: { requireSignatures?: boolean } = {}): { system: string | undefined; contents: GeminiContent[] } {
   const system: string[] = []
   const contents: GeminiContent[] = []
   const names = toolNamesById(messages)
@@ -36,8 +37,14 @@ export function toGeminiContents(messages: readonly ChatMessage[]): { system: st
         const text = contentText(m.content)
         if (text !== '') parts.push({ text })
         ;(m.tool_calls ?? []).forEach((c, j) => {
-          parts.push({ functionCall: { name: c.function.name, args: parseToolArguments(c.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) } })
+          const part: GeminiPart = { functionCall: { name: c.function.name, args: parseToolArguments(c.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) } }
+          const signature = signatureOf(c.id) ?? (c as { extra_content?: { google?: { thought_signature?: unknown } } }).extra_content?.google?.thought_signature
+          if (typeof signature === 'string' && signature !== '') part.thoughtSignature = signature
+          parts.push(part)
         })
+        // Gemini 3 wants a signature on the first call of each step; calls made by another model have none
+        const firstCall = parts.find((p) => p.functionCall)
+        if (opts.requireSignatures && firstCall && !parts.some((p) => p.thoughtSignature)) firstCall.thoughtSignature = SKIP_SIGNATURE
         push('model', parts)
         break
       }

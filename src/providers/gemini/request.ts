@@ -26,8 +26,8 @@ export function geminiEndpoint(ctx: AdapterContext, method: string, query?: Reco
  * top_p, max(_completion)_tokens, stop, n, penalties, seed, response_format. Not forwarded (no Gemini
  * equivalent): parallel_tool_calls, logprobs, user, metadata, reasoning_effort, service_tier.
  */
-export function toGeminiRequest(req: ChatRequest): GeminiRequest {
-  const { system, contents } = toGeminiContents(req.messages)
+export function toGeminiRequest(req: ChatRequest, model = ''): GeminiRequest {
+  const { system, contents } = toGeminiContents(req.messages, { requireSignatures: /gemini-3/.test(model) })
   const body: GeminiRequest = { contents }
   if (system !== undefined) body.systemInstruction = { parts: [{ text: system }] }
 
@@ -73,6 +73,6 @@ export function chatRequest(req: ChatRequest, ctx: AdapterContext): UpstreamRequ
     ...(ctx.stream ? geminiEndpoint(ctx, 'streamGenerateContent', { alt: 'sse' }) : geminiEndpoint(ctx, 'generateContent')),
     method: 'POST',
     headers: geminiHeaders(ctx),
-    body: JSON.stringify(toGeminiRequest(req)),
+    body: JSON.stringify(toGeminiRequest(req, ctx.target.model)),
   }
 }

@@ -1,6 +1,7 @@
 import type { ChatCompletion, FinishReason, ToolCall, Usage } from '../../schemas/openai/chat-response.js'
 import { malformedUpstream } from '../shared/upstream-errors.js'
 import type { AdapterContext, ParsedResponse } from '../types.js'
+import { toolCallId } from './thought-signature.js'
 import type { GeminiCandidate, GeminiPart, GeminiResponse, GeminiUsage } from './wire.js'
 
 const filtered = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'IMAGE_PROHIBITED_CONTENT', 'IMAGE_RECITATION'])
@@ -33,7 +34,7 @@ export function splitParts(parts: readonly GeminiPart[] | undefined, newId: () =
   for (const p of parts ?? []) {
     if (p.thought) continue
     if (typeof p.text === 'string') text += p.text
-    if (p.functionCall) calls.push({ id: p.functionCall.id ?? `call_${newId()}`, type: 'function', function: { name: p.functionCall.name, arguments: JSON.stringify(p.functionCall.args ?? {}) } })
+    if (p.functionCall) calls.push({ id: toolCallId(p.functionCall.id ?? `call_${newId()}`, p.thoughtSignature), type: 'function', function: { name: p.functionCall.name, arguments: JSON.stringify(p.functionCall.args ?? {}) } })
   }
   return { text, calls }
 }

@@ -70,6 +70,19 @@ for (const c of cases) {
   })
 }
 
+t.test('thought signatures ride in tool call ids and go back on the functionCall part', async (t) => {
+  const history = (ids: string[]) => ({
+    model: 'm',
+    messages: [user('x'), { role: 'assistant', content: null, tool_calls: ids.map((id, i) => ({ id, type: 'function', function: { name: `f${i}`, arguments: '{}' } })) }, ...ids.map((id) => ({ role: 'tool', tool_call_id: id, content: 'ok' }))],
+  }) as ChatRequest
+  const model = (req: ChatRequest, name: string) => toGeminiRequest(req, name).contents[1]!.parts.map((p) => p.thoughtSignature ?? null)
+  t.same(model(history(['call_a~sig~CiQBabc=', 'call_b']), 'gemini-3-pro-preview'), ['CiQBabc=', null], 'the original signature is restored')
+  t.same(model(history(['toolu_1', 'toolu_2']), 'gemini-3-flash'), ['skip_thought_signature_validator', null], 'calls from another model get the documented placeholder on Gemini 3')
+  t.same(model(history(['toolu_1']), 'gemini-2.5-flash'), [null], 'older models get nothing')
+  const viaExtra = { ...history(['call_x']), messages: history(['call_x']).messages.map((m) => (m.role === 'assistant' ? { ...m, tool_calls: m.tool_calls!.map((c) => ({ ...c, extra_content: { google: { thought_signature: 'EXTRA=' } } })) } : m)) } as ChatRequest
+  t.same(model(viaExtra, 'gemini-3-pro'), ['EXTRA='], "Google's own extra_content.google.thought_signature is honoured too")
+})
+
 t.test('OpenAI-only fields are not forwarded', async (t) => {
   const body = toGeminiRequest({ model: 'm', messages: [user('x')], user: 'u', metadata: { a: 'b' }, logprobs: true, parallel_tool_calls: false, reasoning_effort: 'low', stream_options: { include_usage: true }, top_k: 3 } as ChatRequest)
   t.same(Object.keys(body), ['contents'])

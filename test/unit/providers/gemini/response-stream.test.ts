@@ -28,7 +28,10 @@ for (const c of cases) {
     t.equal(choice.message.content, c.content)
     t.equal(choice.finish_reason, c.finish)
     t.same((choice.message.tool_calls ?? []).map((tc) => [tc.function.name, JSON.parse(tc.function.arguments)]), c.tools)
-    for (const tc of choice.message.tool_calls ?? []) t.match(tc.id, /^call_gen_\d+$/, 'generated tool call id')
+    const sigs = (fixtureJson('gemini', c.res).candidates[0].content.parts as Array<{ functionCall?: unknown; thoughtSignature?: string }>).filter((p) => p.functionCall).map((p) => p.thoughtSignature)
+    ;(choice.message.tool_calls ?? []).forEach((tc, i) => {
+      t.equal(tc.id, sigs[i] ? `call_gen_${i + 1}~sig~${sigs[i]}` : `call_gen_${i + 1}`, 'generated id, carrying the thought signature when there is one')
+    })
     t.same(value.usage, c.usage)
     t.equal(value.model, 'gemini-2.5-flash')
   })

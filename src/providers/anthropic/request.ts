@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../../schemas/openai/chat-request.js'
-import { endpoint } from '../shared/endpoint.js'
+import { endpoint, splitBaseUrl } from '../shared/endpoint.js'
 import { unsupported } from '../shared/message-parts.js'
 import type { AdapterContext, UpstreamRequest } from '../types.js'
 import { isJsonTool, jsonModeTool } from './json-mode.js'
@@ -71,8 +71,11 @@ function toolChoice(req: ChatRequest): AnthropicToolChoice | undefined {
 }
 
 export function chatRequest(req: ChatRequest, ctx: AdapterContext): UpstreamRequest {
+  const base = ctx.target.config.base_url ?? DEFAULT_ANTHROPIC_BASE
+  // `https://api.anthropic.com` and `https://api.anthropic.com/v1` both mean the same API
+  const path = /\/v1$/.test(splitBaseUrl(base).prefix) ? '/messages' : '/v1/messages'
   return {
-    ...endpoint(ctx.target.config.base_url ?? DEFAULT_ANTHROPIC_BASE, '/v1/messages'),
+    ...endpoint(base, path),
     method: 'POST',
     headers: anthropicHeaders(ctx),
     body: JSON.stringify(toAnthropicRequest(req, ctx)),

@@ -107,6 +107,8 @@ t.test('default_max_tokens from config; stream flag; headers and URL', async (t)
   t.notOk('authorization' in up.headers)
   const body = JSON.parse(up.body!)
   t.equal(body.max_tokens, 1234)
+  t.equal(chatRequest({ model: 'smart', messages: [user('x')] } as ChatRequest, testContext('anthropic', { config: { base_url: 'https://api.anthropic.com/v1' } })).path, '/v1/messages', 'a base URL ending in /v1 is not doubled')
+  t.equal(chatRequest({ model: 'smart', messages: [user('x')] } as ChatRequest, ctx).origin, 'https://api.anthropic.com')
   t.equal(body.stream, true)
 })
 

@@ -47,7 +47,10 @@ t.test('two stages on a pinned Node 24 slim base', async (t) => {
 })
 
 t.test('the build stage produces the `npm ci && npm run build` artefact', async (t) => {
-  t.ok(runs(build).some((r) => /^npm ci\b/.test(r) && !r.includes('--omit')), 'build stage: npm ci with dev dependencies')
+  const ci = runs(build).find((r) => /^npm ci\b/.test(r))
+  t.ok(ci && !ci.includes('--omit'), 'build stage: npm ci with dev dependencies')
+  const srcBeforeCi = build.instructions.findIndex((i) => i.keyword === 'COPY' && /\bsrc\b/.test(i.args)) < build.instructions.findIndex((i) => i.args === ci)
+  if (pkg.scripts.prepare && !srcBeforeCi) t.match(ci, /--ignore-scripts/, '`prepare` (tsc) cannot run before src is copied: npm ci --ignore-scripts')
   t.ok(runs(build).includes('npm run build'), 'build stage: npm run build')
   t.match(pkg.scripts.build, /^tsc -p tsconfig\.json$/, 'npm run build is tsc')
 
@@ -75,7 +78,10 @@ t.test('the build stage produces the `npm ci && npm run build` artefact', async 
 })
 
 t.test('the final stage: production dependencies, the compiled CLI, shipped files', async (t) => {
-  t.ok(runs(final).some((r) => /^npm ci --omit=dev\b/.test(r)), 'npm ci --omit=dev')
+  const ci = runs(final).find((r) => /^npm ci --omit=dev\b/.test(r))
+  t.ok(ci, 'npm ci --omit=dev')
+  const lifecycle = ['preinstall', 'install', 'postinstall', 'prepare'].filter((s) => pkg.scripts?.[s])
+  if (lifecycle.length > 0) t.match(ci, /--ignore-scripts/, `the package's ${lifecycle.join(', ')} script needs dev tools: npm ci --omit=dev --ignore-scripts`)
   const dist = copies(final).find((c) => c.from === 'build')
   t.ok(dist, 'copies from the build stage')
   const workdir = workdirAt(final, all(final, 'COPY').find((i) => i.args.includes('--from=build'))!)

@@ -31,6 +31,7 @@ const copies = (s: Stage) =>
 const envOf = (s: Stage): Record<string, string> =>
   Object.fromEntries(all(s, 'ENV').flatMap((i) => [...i.args.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)].map((m) => [m[1]!, m[2]!])))
 const workdirAt = (s: Stage, i: Instruction) => s.instructions.slice(0, s.instructions.indexOf(i)).filter((x) => x.keyword === 'WORKDIR').at(-1)?.args ?? '/'
+const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]))
 const exposed = Number(last(final, 'EXPOSE')?.args.split('/')[0])
 const configEnv = envOf(final).SWITCHYARD_CONFIG!
 /** The repo file that ends up at an absolute path of the final image through a plain `COPY <dir> <abs dir>`. */
@@ -66,15 +67,19 @@ t.test('the build stage produces the `npm ci && npm run build` artefact', async 
     }
   }
   symlinkSync(join(root, 'node_modules'), join(ctx, 'node_modules'), 'dir')
-  const inputs = (dir: string) =>
-    spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--listFilesOnly'], { cwd: dir, encoding: 'utf8' })
-      .stdout.split('\n')
-      .filter((f) => f.includes('/src/') && !f.includes('node_modules'))
-      .map((f) => relative(dir, f))
-      .sort()
-  const inImage = inputs(ctx)
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--listFilesOnly'], { cwd: ctx, encoding: 'utf8' })
+  t.equal(tsc.status, 0, 'tsc accepts the build context')
+  const inImage = tsc.stdout
+    .split('\n')
+    .filter((f) => f.startsWith(ctx) && !f.includes('node_modules'))
+    .map((f) => relative(ctx, f))
+    .sort()
+  const repoSources = walk(join(root, 'src'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => relative(root, f))
+    .sort()
   t.ok(inImage.includes('src/cli/main.ts'), 'the CLI entry point is compiled in the image')
-  t.same(inImage, inputs(root), 'tsc compiles exactly the repo\'s src files in the build stage')
+  t.same(inImage, repoSources, "tsc compiles exactly the repo's src files in the build stage")
 })
 
 t.test('the final stage: production dependencies, the compiled CLI, shipped files', async (t) => {
@@ -98,7 +103,6 @@ t.test('the final stage: production dependencies, the compiled CLI, shipped file
 
   // Whatever src imports at run time must be a production dependency, or the image fails at start.
   const runtimeImports = new Set<string>()
-  const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]))
   for (const file of walk(join(root, 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))) {
     const js = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: { module: ts.ModuleKind.NodeNext, target: ts.ScriptTarget.ES2022 } }).outputText
     for (const m of js.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"./][^'"]*)['"]/g)) runtimeImports.add(m[1]!)

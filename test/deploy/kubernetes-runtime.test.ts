@@ -21,7 +21,7 @@ const configMap = find(objects, 'ConfigMap', 'switchyard-config')
 const configVolume = pod.volumes.find((v: any) => v.configMap?.name === configMap.metadata.name)
 const configMount = container.volumeMounts.find((m: any) => m.name === configVolume?.name)
 const env = (name: string) => container.env.find((e: any) => e.name === name)?.value
-const flag = (args: string[], name: string) => args[args.indexOf(name) + 1]
+const flag = (args: string[], name: string): string => args[args.indexOf(name) + 1] ?? ''
 
 /** Writes the ConfigMap the way the kubelet does: files are symlinks through `..data` to a timestamped folder. */
 function kubeletMount(data: Record<string, string>): string {

@@ -125,8 +125,8 @@ t.test('SIGTERM to one of two replicas under streaming load drops nothing and lo
   const killer = async () => {
     // mid-load, and while replica a is in the middle of streams
     const backendA = lb.backends.find((x) => x.name === 'a')!
-    while (results.length < TOTAL / 3 || backendA.inflight < 2) await new Promise((r) => setTimeout(r, 5))
-    aInflightAtKill = backendA.inflight
+    while (results.length < TOTAL / 3 || backendA.streaming < 2) await new Promise((r) => setTimeout(r, 5))
+    aInflightAtKill = backendA.streaming
     servedByABeforeKill = backendA.served
     killAt = results.length
     a.child.kill('SIGTERM')
@@ -135,7 +135,7 @@ t.test('SIGTERM to one of two replicas under streaming load drops nothing and lo
   const aExit = await a.exited
   const backendA = lb.backends.find((x) => x.name === 'a')!
   const backendB = lb.backends.find((x) => x.name === 'b')!
-  t.comment(`killed a after ${killAt} responses with ${aInflightAtKill} streams in flight on it; a served ${backendA.served}, b ${backendB.served}, refused attempts retried elsewhere: ${backendA.refused}`)
+  t.comment(`killed a after ${killAt} responses with ${aInflightAtKill} streams in flight on it; a served ${backendA.served}, b ${backendB.served}, refused attempts retried elsewhere: ${backendA.refused} (${backendA.refusedShuttingDown} answered shutting_down)`)
 
   t.equal(aExit, 0, 'the SIGTERMed replica drained and exited 0')
   t.ok(aInflightAtKill >= 2, 'replica a had streams in flight when it got SIGTERM')
@@ -161,7 +161,7 @@ t.test('SIGTERM to one of two replicas under streaming load drops nothing and lo
     }
   }
   t.equal(lines.filter((l) => l.status === 200).length, TOTAL, `${TOTAL} ok call records, one per client request`)
-  t.equal(lines.length, TOTAL + backendA.refused + backendB.refused, 'plus one per refused attempt, nothing else')
+  t.equal(lines.length, TOTAL + backendA.refusedShuttingDown + backendB.refusedShuttingDown, 'plus one per shutting_down refusal, nothing else')
 
   // ...and, with durable audit on Postgres, one row in `calls`.
   if (db) {

@@ -8,10 +8,14 @@ export interface Backend {
   ready: boolean
   /** Requests answered by this backend (response passed to the client). */
   served: number
-  /** Requests currently streaming through this backend. */
+  /** Requests sent to this backend and not finished yet (including ones it has not answered). */
   inflight: number
-  /** Attempts this backend refused before accepting them (connection refused, 503 shutting_down). */
+  /** Responses currently streaming through this backend (headers received, body not finished). */
+  streaming: number
+  /** Attempts this backend refused without processing them (connection refused, 503 while closing). */
   refused: number
+  /** Of those, the ones the gateway itself answered `shutting_down` (it audits them). */
+  refusedShuttingDown: number
 }
 
 export interface Balancer {
@@ -31,7 +35,7 @@ const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade',
  * backend. Nothing else is retried: a reset after the request was sent is a failure, never masked.
  */
 export async function startBalancer(targets: Array<{ name: string; url: string }>, opts: { pollMs?: number } = {}): Promise<Balancer> {
-  const backends: Backend[] = targets.map((t) => ({ ...t, ready: false, served: 0, inflight: 0, refused: 0 }))
+  const backends: Backend[] = targets.map((t) => ({ ...t, ready: false, served: 0, inflight: 0, streaming: 0, refused: 0, refusedShuttingDown: 0 }))
   const failures: string[] = []
   const agent = new Agent({ keepAlive: false }) // a fresh connection per attempt: no idle-socket races to excuse
   let next = 0
@@ -63,7 +67,7 @@ export async function startBalancer(targets: Array<{ name: string; url: string }
     return undefined
   }
 
-  type Outcome = { kind: 'response'; res: IncomingMessage } | { kind: 'refused' } | { kind: 'error'; message: string }
+  type Outcome = { kind: 'response'; res: IncomingMessage } | { kind: 'refused'; audited: boolean } | { kind: 'error'; message: string }
   const attempt = (b: Backend, method: string, path: string, headers: Record<string, string>, body: Buffer) =>
     new Promise<Outcome>((resolve) => {
       const req = httpRequest(`${b.url}${path}`, { method, headers: { ...headers, 'content-length': String(body.length) }, agent }, async (res) => {
@@ -71,12 +75,15 @@ export async function startBalancer(targets: Array<{ name: string; url: string }
           const chunks: Buffer[] = []
           for await (const c of res) chunks.push(c as Buffer)
           const text = Buffer.concat(chunks).toString('utf8')
-          if (text.includes('"shutting_down"')) return resolve({ kind: 'refused' })
+          // The gateway's own refusal while draining (OpenAI-shaped, audited) ...
+          if (text.includes('"shutting_down"')) return resolve({ kind: 'refused', audited: true })
+          // ... or Fastify's, for a request that raced the listener closing (never entered the gateway).
+          if (res.headers.connection === 'close' && text.includes('"message":"Service Unavailable"')) return resolve({ kind: 'refused', audited: false })
           return resolve({ kind: 'error', message: `503 from ${b.name}: ${text}` })
         }
         resolve({ kind: 'response', res })
       })
-      req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED' ? { kind: 'refused' } : { kind: 'error', message: `${b.name}: ${err.code ?? err.message}` }))
+      req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED' ? { kind: 'refused', audited: false } : { kind: 'error', message: `${b.name}: ${err.code ?? err.message}` }))
       req.end(body)
     })
 
@@ -99,6 +106,7 @@ export async function startBalancer(targets: Array<{ name: string; url: string }
       if (out.kind === 'refused') {
         b.inflight--
         b.refused++
+        if (out.audited) b.refusedShuttingDown++
         continue
       }
       if (out.kind === 'error') {
@@ -108,10 +116,12 @@ export async function startBalancer(targets: Array<{ name: string; url: string }
         return
       }
       const up = out.res
+      b.streaming++
       res.writeHead(up.statusCode ?? 502, Object.fromEntries(Object.entries(up.headers).filter(([k]) => !HOP.has(k))) as Record<string, string>)
       up.on('data', (c: Buffer) => res.write(c))
       up.on('end', () => {
         b.inflight--
+        b.streaming--
         b.served++
         res.end()
       })
@@ -120,6 +130,7 @@ export async function startBalancer(targets: Array<{ name: string; url: string }
         if (cut || up.complete) return
         cut = true
         b.inflight--
+        b.streaming--
         failures.push(`${b.name}: stream cut after acceptance`)
         res.destroy()
       }

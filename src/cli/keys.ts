@@ -4,7 +4,7 @@ import { describeDatabase, openDatabase } from '../adapters/db/open-database.js'
 import { migrate } from '../adapters/db/migrate.js'
 import { openContextStore } from '../adapters/context/open-context-store.js'
 import { SqlKeyRepository, SqlTeamRepository } from '../adapters/keys/sql-repositories.js'
-import { createKeySchema, KeyAdmin } from '../core/keys/key-admin.js'
+import { createKeySchema, KeyAdmin, type CreateKeyInput } from '../core/keys/key-admin.js'
 import type { ApiKeyRecord } from '../core/keys/records.js'
 import { isGatewayError } from '../errors/gateway-error.js'
 
@@ -48,6 +48,20 @@ export async function runKeys(argv: string[], defaultConfig: string, out: NodeJS
     err.write(USAGE)
     return 2
   }
+  let createInput: CreateKeyInput | null = null
+  if (sub === 'create') {
+    const num = (v: string | undefined) => (v === undefined ? undefined : Number(v))
+    const input = createKeySchema.safeParse({
+      team: values.team, name: values.name ?? 'cli', rpm: num(values.rpm), tpm: num(values.tpm), expires_at: values.expires,
+      models: values.models ? values.models.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    })
+    if (!input.success) {
+      const issue = input.error.issues[0]!
+      err.write(`switchyard keys create: --${String(issue.path[0] ?? 'team').replace('expires_at', 'expires')}: ${issue.message}\n${USAGE}`)
+      return 2
+    }
+    createInput = input.data
+  }
   const config = loadConfig(values.config ?? defaultConfig)
   const db = await openDatabase(config)
   const ctx = await openContextStore(config.env, { prefix: config.gateway.storage.redis_prefix, waitMs: 3000 })
@@ -55,17 +69,7 @@ export async function runKeys(argv: string[], defaultConfig: string, out: NodeJS
     await migrate(db)
     const admin = new KeyAdmin({ configTeams: () => config.gateway.teams, keys: new SqlKeyRepository(db), teams: new SqlTeamRepository(db), store: ctx.store })
     if (sub === 'create') {
-      const num = (v: string | undefined) => (v === undefined ? undefined : Number(v))
-      const input = createKeySchema.safeParse({
-        team: values.team, name: values.name ?? 'cli', rpm: num(values.rpm), tpm: num(values.tpm), expires_at: values.expires,
-        models: values.models ? values.models.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
-      })
-      if (!input.success) {
-        const issue = input.error.issues[0]!
-        err.write(`switchyard keys create: --${String(issue.path[0] ?? 'team').replace('expires_at', 'expires')}: ${issue.message}\n${USAGE}`)
-        return 2
-      }
-      const { key, record } = await admin.createKey(input.data)
+      const { key, record } = await admin.createKey(createInput!)
       out.write(`${key}\n`)
       err.write(`created ${record.id} for team ${record.teamId} (name ${record.name}) in ${describeDatabase(config)}. Store the key now: it is not shown again.\n`)
       return 0

@@ -2,7 +2,7 @@ import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { startFakeUpstream, sendJson, type FakeUpstream } from '../helpers/fake-upstream.js'
 import { startGateway, type TestGateway } from '../helpers/gateway.js'
-import { completion } from '../helpers/context-env.js'
+import { completion, databaseEnv } from '../helpers/context-env.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
 import { hashKey } from '../../src/core/auth/authenticator.js'
 
@@ -32,9 +32,9 @@ if (!redisUrl) {
         teams: { research: { keys: [{ name: 'cfg', sha256: hashKey(CONFIG_KEY) }], context: { system_prompt: 'Research prompt.' } } },
       },
       {},
-      { env: { REDIS_URL: viaProxy.toString(), SWITCHYARD_ADMIN_TOKEN: ADMIN }, redisPrefix: `sytest:${randomBytes(6).toString('hex')}:` },
+      { env: { REDIS_URL: viaProxy.toString(), SWITCHYARD_ADMIN_TOKEN: ADMIN, ...(await databaseEnv(t)) }, redisPrefix: `sytest:${randomBytes(6).toString('hex')}:` },
     )
-    t.comment(`redis outage against redis via 127.0.0.1:${proxy.port}, database ${process.env.DATABASE_URL ? 'postgres (DATABASE_URL)' : 'pglite'}`)
+    t.comment(`redis outage against redis via 127.0.0.1:${proxy.port}`)
   })
   t.teardown(async () => {
     await gw?.close()

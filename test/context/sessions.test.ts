@@ -2,7 +2,7 @@ import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { startFakeUpstream, sendJson, sendSse, type FakeUpstream } from '../helpers/fake-upstream.js'
 import { startGateway, type TestGateway } from '../helpers/gateway.js'
-import { completion, contextBackend, streamFrames } from '../helpers/context-env.js'
+import { completion, contextBackend, databaseEnv, streamFrames } from '../helpers/context-env.js'
 import { hashKey } from '../../src/core/auth/authenticator.js'
 
 const backend = contextBackend()
@@ -32,7 +32,7 @@ t.before(async () => {
       sessions: { max_turns: 2, max_tokens: 10_000, ttl_s: 600 },
     },
     {},
-    { env: backend.env, redisPrefix: backend.redisPrefix },
+    { env: { ...backend.env, ...(await databaseEnv(t)) }, redisPrefix: backend.redisPrefix },
   )
 })
 t.teardown(async () => {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { startFakeUpstream, sendJson, type FakeUpstream } from '../helpers/fake-upstream.js'
 import { startGateway, type TestGateway } from '../helpers/gateway.js'
-import { completion, contextBackend } from '../helpers/context-env.js'
+import { completion, contextBackend, databaseEnv } from '../helpers/context-env.js'
 import { hashKey } from '../../src/core/auth/authenticator.js'
 import { applyTeamContext } from '../../src/core/context/team-context.js'
 
@@ -27,7 +27,7 @@ t.before(async () => {
       },
     },
     {},
-    { env: backend.env, redisPrefix: backend.redisPrefix },
+    { env: { ...backend.env, ...(await databaseEnv(t)) }, redisPrefix: backend.redisPrefix },
   )
 })
 t.teardown(async () => {

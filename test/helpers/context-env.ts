@@ -24,3 +24,20 @@ export function streamFrames(model: string, parts: string[]): string[] {
   const chunk = (delta: object, finish: string | null) => JSON.stringify({ id: 'chatcmpl-s', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
   return [chunk({ role: 'assistant', content: '' }, null), ...parts.map((p) => chunk({ content: p }, null)), chunk({}, 'stop'), '[DONE]']
 }
+
+/**
+ * The database env for one test file's gateways: its own scratch Postgres database when
+ * DATABASE_URL is set (dropped at teardown), else the embedded PGlite (DATABASE_URL emptied).
+ */
+export async function databaseEnv(t: { teardown(fn: () => unknown): void; comment(msg: string): void }): Promise<{ DATABASE_URL: string }> {
+  const server = process.env.DATABASE_URL
+  if (!server) {
+    t.comment('database: pglite')
+    return { DATABASE_URL: '' }
+  }
+  const { createScratchDatabase } = await import('./database.js')
+  const scratch = await createScratchDatabase(server)
+  t.teardown(() => scratch.drop())
+  t.comment(`database: postgres (${new URL(scratch.url).pathname.slice(1)})`)
+  return { DATABASE_URL: scratch.url }
+}

@@ -37,7 +37,14 @@ export class TeamDirectory {
   async resolve(id: string): Promise<TeamConfig | null> {
     const fromConfig = this.deps.runtime.current.config.gateway.teams[id]
     if (!this.deps.repo) return fromConfig ?? null
-    const stored = await this.stored(id)
+    let stored: Stored
+    try {
+      stored = await this.stored(id)
+    } catch (err) {
+      // no storage and no copy seen: a config team still works on its config alone
+      if (fromConfig) return fromConfig
+      throw err
+    }
     if (!fromConfig && !stored) return null
     return mergeTeam(fromConfig, stored ?? undefined)
   }

@@ -61,9 +61,9 @@ for (const backend of backends) {
     })
 
     t.test('records expire after their TTL', async (t) => {
-      await a.write('ttl:short', 'v', 80)
+      await a.write('ttl:short', 'v', 1000)
       t.same((await b.read(['ttl:short'])).values, ['v'])
-      await sleep(200)
+      await sleep(1300)
       t.same((await b.read(['ttl:short'])).values, [null])
     })
 
@@ -106,13 +106,14 @@ for (const backend of backends) {
 
     t.test('sessions expire ttl after their last append', async (t) => {
       const s = `sess-${randomBytes(4).toString('hex')}`
-      const short = { ...bounds, ttlMs: 150 }
+      // generous margins: timers run late on a loaded machine
+      const short = { ...bounds, ttlMs: 1000 }
       await a.appendTurn(s, { tokens: 1, data: 'a' }, short)
-      await sleep(100)
+      await sleep(600)
       await a.appendTurn(s, { tokens: 1, data: 'b' }, short)
-      await sleep(100)
-      t.equal((await b.read([], s)).turns.length, 2, 'the second append refreshed the TTL')
-      await sleep(200)
+      await sleep(600)
+      t.equal((await b.read([], s)).turns.length, 2, 'the second append refreshed the TTL (the first would have expired)')
+      await sleep(1300)
       t.same((await b.read([], s)).turns, [])
     })
 

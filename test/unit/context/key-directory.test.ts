@@ -73,8 +73,8 @@ function setup(teamsConfig: Record<string, TeamConfig> = { research: { context: 
   const store = new FlakyStore()
   const keyRepo = new FakeKeys()
   const teamRepo = new FakeTeams()
-  const keys = new KeyDirectory({ store, repo: keyRepo, localTtlMs: 50 })
-  const teams = new TeamDirectory({ runtime, store, repo: teamRepo, localTtlMs: 50 })
+  const keys = new KeyDirectory({ store, repo: keyRepo, localTtlMs: 300 })
+  const teams = new TeamDirectory({ runtime, store, repo: teamRepo, localTtlMs: 300 })
   const auth = new StoreAuthenticator({ runtime, keys, teams })
   store.onChange((name) => (name.startsWith('key:') ? keys.forget(name.slice(4)) : name.startsWith('team:') ? teams.forget(name.slice(5)) : undefined))
   return { store, keyRepo, teamRepo, keys, teams, auth }
@@ -96,7 +96,7 @@ t.test('the database is asked once; then the local cache and the shared store an
   t.match(p, { teamId: 'research', keyId: 'key_1', team: { context: { system_prompt: 'cfg' } } })
   await s.auth.authenticate(KEY)
   t.equal(s.keyRepo.calls, 1, 'second call from the local cache')
-  await new Promise((r) => setTimeout(r, 80))
+  await new Promise((r) => setTimeout(r, 400))
   await s.auth.authenticate(KEY)
   t.equal(s.keyRepo.calls, 1, 'after the local TTL, the shared store answers')
 })
@@ -151,7 +151,7 @@ t.test('store and database down: seen keys and teams keep working, unseen keys g
   s.store.down = true
   s.keyRepo.down = true
   s.teamRepo.down = true
-  await new Promise((r) => setTimeout(r, 80)) // past the local TTL: only stale copies remain
+  await new Promise((r) => setTimeout(r, 400)) // past the local TTL: only stale copies remain
   t.match(await s.auth.authenticate(KEY), { keyId: 'key_1', team: { labels: { tier: 'gold' }, context: { system_prompt: 'cfg' } } })
   t.equal(await code(s.auth.authenticate('sk-sy-never-seen')), 'storage_unavailable')
   t.match(await s.auth.authenticate('sk-sy-config'), { teamId: 'cfgonly', keyName: 'c' }, 'config key and config team need no storage')

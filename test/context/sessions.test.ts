@@ -30,6 +30,7 @@ t.before(async () => {
         other: { keys: [{ name: 'o', sha256: hashKey(KEY_O) }] },
       },
       sessions: { max_turns: 2, max_tokens: 10_000, ttl_s: 600 },
+      policy: { rules: [{ name: 'code-to-b', when: { header: { 'x-task': 'code' } }, route: 'model-b' }, { name: 'default', route: 'requested' }] },
     },
     {},
     { env: { ...backend.env, ...(await databaseEnv(t)) }, redisPrefix: backend.redisPrefix },
@@ -73,6 +74,22 @@ t.test('a continued session carries the first call (provider A, streamed) to the
     { role: 'assistant', content: 'Nice to meet you, Ada (from A).' },
     { role: 'user', content: 'What is my name?' },
   ], 'provider B received the turns served by A')
+})
+
+t.test('a policy rule moves the second call to provider B; B receives the turns A served', async (t) => {
+  const s = { 'x-switchyard-session': `s-${randomBytes(4).toString('hex')}`, 'x-switchyard-session-mode': 'continue' }
+  const first = await chat(KEY_R, 'model-a', 'My name is Ada.', s)
+  t.equal(first.headers.get('x-switchyard-rule'), 'default')
+  t.equal(first.headers.get('x-switchyard-provider'), 'a')
+  const second = await chat(KEY_R, 'model-a', 'Write code using my name.', { ...s, 'x-task': 'code' })
+  t.equal(second.headers.get('x-switchyard-rule'), 'code-to-b', 'the policy routed it')
+  t.equal(second.headers.get('x-switchyard-provider'), 'b')
+  t.same(lastBody(b).messages, [
+    { role: 'system', content: 'You work for research.' },
+    { role: 'user', content: 'My name is Ada.' },
+    { role: 'assistant', content: 'Nice to meet you, Ada (from A).' },
+    { role: 'user', content: 'Write code using my name.' },
+  ])
 })
 
 t.test('max_turns bounds the history; without continue nothing is prepended or stored', async (t) => {

@@ -78,6 +78,7 @@ if (!redisUrl) {
 
     const metrics = await (await fetch(`${gw.url}/metrics`)).text()
     t.match(metrics, /switchyard_context_store_errors_total\{op="session_read"\} [1-9]/)
+    t.match(metrics, /switchyard_storage_errors_total\{backend="redis"\} [1-9]/)
 
     // past the in-process cache's life the key is read from the database, still without Redis
     await new Promise((r) => setTimeout(r, 5500))

@@ -22,6 +22,8 @@ import type { AuditRecorder } from './ports/audit-sink.js'
 import { buildContextLayer } from './context-wiring.js'
 import { startDatabase } from './adapters/db/start-database.js'
 import type { Database } from './ports/database.js'
+import type { LimitStore } from './ports/limit-store.js'
+import { buildLimitsLayer } from './limits-wiring.js'
 
 export interface GatewayOptions {
   /** Path of the gateway config file. */
@@ -38,6 +40,8 @@ export interface GatewayOptions {
   redisPrefix?: string
   /** Use this database instead of opening DATABASE_URL / embedded PGlite (the caller closes it). */
   database?: Database
+  /** Counters for rate limits and budgets (tests share one between gateways); default from REDIS_URL. */
+  limitStore?: LimitStore
 }
 
 export interface Gateway {
@@ -83,6 +87,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     },
   })
   const reloader = new RuntimeReloader({ runtime, load: () => buildRuntime(loadConfig(opts.configPath, opts.env)), log: logger, observer: metrics })
+  const limits = await buildLimitsLayer({ config, runtime, metrics, clock, ...(opts.redisPrefix ? { redisPrefix: opts.redisPrefix } : {}), ...(opts.limitStore ? { store: opts.limitStore } : {}) })
 
   const deps: GatewayDeps = {
     runtime,
@@ -95,14 +100,15 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     context: ctxLayer.context,
     latency: new LatencyTracker(),
     authenticator: ctxLayer.authenticator,
-    readiness: [{ name: 'config', check: async () => ({ ok: true, detail: `policy ${runtime.current.policy.version}` }) }, ctxLayer.readiness, ...(durable ? [durable.readiness] : [])],
+    limits: limits.stage,
+    readiness: [{ name: 'config', check: async () => ({ ok: true, detail: `policy ${runtime.current.policy.version}` }) }, ctxLayer.readiness, ...(durable ? [durable.readiness] : []), limits.readiness],
     adminToken: config.env.adminToken,
     logger,
     lifecycle: { draining: false },
     health: breakers,
     breakers,
     inflight: new InflightCalls(() => clock.mono()),
-    plugins: [...ctxLayer.plugins, auditAdminRoutes(storage.database)],
+    plugins: [...ctxLayer.plugins, auditAdminRoutes(storage.database), limits.plugin],
   }
 
   deps.plugins = [...(deps.plugins ?? []), policyAdminRoutes(reloader)]
@@ -124,6 +130,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       reloader.stop()
       await drainAndClose(app, deps, { drainMs: runtime.current.config.gateway.server.drain_timeout_ms })
       await transports.close()
+      await limits.close()
       await (durable ?? audit).close()
       await ctxLayer.close()
       if (!opts.database) await storage.database.close()

@@ -49,18 +49,19 @@ export const priceSchema = z.strictObject({
   reasoning: z.number().nonnegative().optional(),
 })
 
+export const budgetSchema = z.strictObject({
+  day: z.number().nonnegative().optional(),
+  month: z.number().nonnegative().optional(),
+})
+
 export const teamKeySchema = z.strictObject({
   name: z.string().min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256 digest'),
   models: z.array(z.string()).optional(),
   rpm: z.number().int().positive().optional(),
   tpm: z.number().int().positive().optional(),
+  budget_usd: budgetSchema.optional(),
   expires_at: z.iso.datetime({ offset: true }).optional(),
-})
-
-export const budgetSchema = z.strictObject({
-  day: z.number().nonnegative().optional(),
-  month: z.number().nonnegative().optional(),
 })
 
 export const teamSchema = z.strictObject({
@@ -135,6 +136,16 @@ export const resilienceSchema = z.strictObject({
 export const limitsSchema = z.strictObject({
   /** What to do when the counter store is unreachable. */
   on_store_error: z.enum(['open', 'closed']).default('open'),
+  /** Prefix of every limit counter key in Redis (no braces: the team is the hash tag). */
+  key_prefix: z.string().regex(/^[^{}]*$/, 'must not contain braces').default('sy:lim:'),
+  /** Length of the request and token windows. */
+  window_ms: z.number().int().positive().default(60_000),
+  /** How long actual usage may wait before it is written to Redis when no request of its team follows. */
+  flush_ms: z.number().int().positive().default(250),
+  /** Redis command timeout for the limiter: past it the store counts as down. */
+  command_timeout_ms: z.number().int().positive().default(500),
+  /** Requests per minute per client IP on routes that are not proxied calls (/v1/models, /admin); absent = off. */
+  ip_rpm: z.number().int().positive().optional(),
 })
 
 export const storageSchema = z.strictObject({
@@ -178,3 +189,4 @@ export type Timeouts = z.output<typeof timeoutsSchema>
 export type ResilienceConfig = z.output<typeof resilienceSchema>
 export type AuditConfig = z.output<typeof auditSchema>
 export type SessionsConfig = z.output<typeof sessionsSchema>
+export type LimitsConfig = z.output<typeof limitsSchema>

@@ -10,4 +10,6 @@ export interface Principal {
   keyModels?: readonly string[] | undefined
   keyRpm?: number | undefined
   keyTpm?: number | undefined
+  /** USD budgets of this key, per UTC day and month. */
+  keyBudgetUsd?: { day?: number | undefined; month?: number | undefined } | undefined
 }

@@ -197,6 +197,12 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly limitsEnforced = new Gauge({
+    name: 'switchyard_limits_enforced',
+    help: '1 while the limit store answers; 0 while rate limits and budgets are not enforced (store unreachable, fail open).',
+    registers: [this.registry],
+  })
+
   constructor(opts: MetricsOptions = {}) {
     this.genAiSystem = opts.genAiSystem ?? ((p) => p)
     // known label values start at zero so rates and alerts see a series before the first event

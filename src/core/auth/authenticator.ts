@@ -34,7 +34,7 @@ export class ConfigAuthenticator implements Authenticator {
       for (const k of team.keys ?? []) {
         if (sameDigest(k.sha256, digest)) {
           if (k.expires_at && Date.parse(k.expires_at) <= Date.now()) throw new GatewayError('invalid_api_key', 'This API key has expired.')
-          return { teamId, team, keyId: `config:${teamId}:${k.name}`, keyName: k.name, keyModels: k.models, keyRpm: k.rpm, keyTpm: k.tpm }
+          return { teamId, team, keyId: `config:${teamId}:${k.name}`, keyName: k.name, keyModels: k.models, keyRpm: k.rpm, keyTpm: k.tpm, keyBudgetUsd: k.budget_usd }
         }
       }
     }

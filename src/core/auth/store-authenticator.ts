@@ -56,7 +56,7 @@ export class StoreAuthenticator implements Authenticator {
         // no early exit: every declared digest is compared, whatever matches
         if (sameDigest(k.sha256, digest) && fromConfig === null) {
           if (k.expires_at && Date.parse(k.expires_at) <= this.now()) expired = true
-          fromConfig = { teamId, team, keyId: `config:${teamId}:${k.name}`, keyName: k.name, keyModels: k.models, keyRpm: k.rpm, keyTpm: k.tpm }
+          fromConfig = { teamId, team, keyId: `config:${teamId}:${k.name}`, keyName: k.name, keyModels: k.models, keyRpm: k.rpm, keyTpm: k.tpm, keyBudgetUsd: k.budget_usd }
         }
       }
     }

@@ -55,6 +55,6 @@ t.test('daily budget: refused once the audited spend reaches it', async (t) => {
   t.equal(upstream.received.length, 3)
 
   const metrics = await (await fetch(`${gw.url}/metrics`)).text()
-  t.match(metrics, /switchyard_limited_requests_total\{team="t1",reason="budget"\} 1/)
+  t.match(metrics, /switchyard_limited_requests_total\{team="t1",reason="over_budget"\} 1/)
   t.match(metrics, /switchyard_budget_used_ratio\{team="t1",period="day"\} 1\.2/)
 })

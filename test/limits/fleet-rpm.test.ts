@@ -58,6 +58,6 @@ t.test('100 rpm holds across three gateways', async (t) => {
   t.equal(body.error.type, 'rate_limit_error')
   t.match(body.error.message, /team "t1" on requests per minute: limit 100/)
   const metrics = await (await fetch(`${gws[0]!.url}/metrics`)).text()
-  t.match(metrics, /switchyard_limited_requests_total\{team="t1",reason="requests"\} \d+/)
+  t.match(metrics, /switchyard_limited_requests_total\{team="t1",reason="rate_limited"\} (\d+)/)
   t.match(metrics, /switchyard_requests_total\{[^}]*outcome="rate_limited"[^}]*\}/, 'refusals are audited as rate_limited')
 })

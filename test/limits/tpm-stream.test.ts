@@ -51,5 +51,5 @@ t.test('tpm counts real usage of streamed calls', async (t) => {
   t.notOk(third.headers.has('x-ratelimit-limit-requests'), 'no request headers without a request limit')
   t.equal(upstream.received.length, 2, 'the refused call never reached upstream')
   const metrics = await (await fetch(`${gw.url}/metrics`)).text()
-  t.match(metrics, /switchyard_limited_requests_total\{team="t1",reason="tokens"\} 1/)
+  t.match(metrics, /switchyard_limited_requests_total\{team="t1",reason="rate_limited"\} 1/)
 })

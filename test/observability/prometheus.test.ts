@@ -70,7 +70,7 @@ if (skip) {
       teams: { research: { models: ['fast', 'flaky', 'smart', 'broken'] } },
     })
     t.teardown(() => gw.close())
-    // stand-in limits stage (the limits feature wires its own): refuses when asked to
+    // stand-in limits stage replacing the real one: refuses when asked to, whatever the counters say
     const limits: LimitStage = {
       async admit(ctx) {
         const h = ctx.headers['x-test-limit']
@@ -80,7 +80,7 @@ if (skip) {
       },
       async settle() {},
     }
-    gw.gateway.deps.limits ??= limits
+    gw.gateway.deps.limits = limits
     gw.gateway.deps.metrics.budgetUsedRatio.set({ team: 'research', period: 'day' }, 0.42)
 
     const prom = await startPrometheus({ targets: [new URL(gw.url).host], ruleFiles: [rulesFile] })

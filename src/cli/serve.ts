@@ -1,5 +1,6 @@
 import { createGateway } from '../gateway.js'
 import { ConfigError } from '../config/yaml-source.js'
+import { GatewayError } from '../errors/gateway-error.js'
 
 /** `switchyard serve`: run the gateway until SIGTERM/SIGINT, then drain and exit 0. */
 export async function serve(configPath: string): Promise<number> {
@@ -19,18 +20,27 @@ export async function serve(configPath: string): Promise<number> {
   return await new Promise<number>((resolve) => {
     let stopping = false
     const stop = (signal: string) => {
-      if (stopping) return
+      if (stopping) {
+        // a second signal: stop waiting for in-flight calls (they still get an error and an audit row)
+        const cut = gateway.deps.inflight?.cutAll(new GatewayError('shutting_down', 'The gateway was told to stop at once.')) ?? 0
+        gateway.app.log.warn({ signal, cut }, 'second signal: cutting in-flight calls')
+        return
+      }
       stopping = true
       gateway.app.log.info({ signal }, 'draining')
       gateway.close().then(
-        () => resolve(0),
+        () => {
+          // whatever still holds the event loop open must not keep a drained gateway alive
+          setTimeout(() => process.exit(0), 2_000).unref()
+          resolve(0)
+        },
         (err) => {
           gateway.app.log.error({ err }, 'shutdown failed')
           resolve(1)
         },
       )
     }
-    process.once('SIGTERM', () => stop('SIGTERM'))
-    process.once('SIGINT', () => stop('SIGINT'))
+    process.on('SIGTERM', () => stop('SIGTERM'))
+    process.on('SIGINT', () => stop('SIGINT'))
   })
 }

@@ -3,8 +3,8 @@ import { timingSafeEqual } from 'node:crypto'
 import { GatewayError } from '../errors/gateway-error.js'
 import { openCallSpan, traceAuth } from '../observability/call-span.js'
 import { bearerToken } from './bearer.js'
+import { registerCallClose } from './call-close.js'
 import { startCall } from './call-state.js'
-import { closeCall } from './close-call.js'
 import type { GatewayDeps } from './deps.js'
 import { registerErrorHandling } from './plugins/errors.js'
 import { chatCompletionsRoute } from './routes/chat-completions.js'
@@ -68,12 +68,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     }
   })
 
-  app.addHook('onResponse', async (request, reply) => {
-    const call = request.call
-    if (!call) return
-    if (!call.streaming) deps.metrics.inflight.dec({ stream: 'false' })
-    closeCall(deps, request.log, call, reply.statusCode)
-  })
+  registerCallClose(app, deps)
 
   chatCompletionsRoute(app, deps)
   embeddingsRoute(app, deps)

@@ -9,6 +9,8 @@ import { startFakeUpstream } from '../helpers/fake-upstream.js'
 import { writeConfigFiles } from '../helpers/gateway.js'
 
 // Acceptance 4: SIGTERM to a real `switchyard serve` process during a 10-second stream.
+// A child process compiling the gateway through tsx can be slow on a loaded machine.
+t.setTimeout(180_000)
 t.test('SIGTERM during a 10 s stream: the stream completes, the process exits 0, the call is recorded', async (t) => {
   const upstream = await startFakeUpstream(async (_req, res) => {
     sseHead(res)
@@ -47,7 +49,7 @@ t.test('SIGTERM during a 10 s stream: the stream completes, the process exits 0,
   t.teardown(() => void (child.exitCode === null && child.kill('SIGKILL')))
 
   const base = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 45_000
+  const deadline = Date.now() + 90_000 // tsx compiling the gateway on a loaded 2-core machine is slow
   for (;;) {
     const up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false)
     if (up) break

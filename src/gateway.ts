@@ -86,6 +86,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       logger.warn({ provider: t.provider, model: t.model, from: t.from, to: t.to }, 'circuit breaker')
     },
   })
+  for (const m of Object.values(gw.models)) for (const t of m.targets) metrics.breakerState.set({ provider: t.provider, model: t.model }, 0)
   const reloader = new RuntimeReloader({ runtime, load: () => buildRuntime(loadConfig(opts.configPath, opts.env)), log: logger, observer: metrics })
   const limits = await buildLimitsLayer({ config, runtime, metrics, clock, ...(opts.redisPrefix ? { redisPrefix: opts.redisPrefix } : {}), ...(opts.limitStore ? { store: opts.limitStore } : {}) })
 

@@ -7,6 +7,8 @@ import { packageRoot } from '../../src/paths.js'
 import { chunk, closedPort, sleep, sseHead } from '../helpers/chaos.js'
 import { startFakeUpstream } from '../helpers/fake-upstream.js'
 import { writeConfigFiles } from '../helpers/gateway.js'
+import { PgliteDatabase } from '../../src/adapters/db/pglite.js'
+import { pgliteDir } from '../../src/adapters/db/open-database.js'
 
 // Acceptance 4: SIGTERM to a real `switchyard serve` process during a 10-second stream.
 // A child process compiling the gateway through tsx can be slow on a loaded machine.
@@ -24,10 +26,11 @@ t.test('SIGTERM during a 10 s stream: the stream completes, the process exits 0,
   t.teardown(() => upstream.close())
 
   const port = await closedPort()
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'switchyard-sigterm-')), 'data')
   const dir = writeConfigFiles({
     'gateway.yaml': {
       server: { host: '127.0.0.1', port, drain_timeout_ms: 30_000, log_level: 'info' },
-      storage: { data_dir: join(mkdtempSync(join(tmpdir(), 'switchyard-sigterm-')), 'data') },
+      storage: { data_dir: dataDir },
       providers: { up: { type: 'openai', base_url: upstream.url } },
       models: { long: { targets: [{ provider: 'up', model: 'long' }] } },
       auth: { anonymous_team: 'demo' },
@@ -59,7 +62,7 @@ t.test('SIGTERM during a 10 s stream: the stream completes, the process exits 0,
 
   const res = await fetch(`${base}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-request-id': 'sigterm-stream-1' },
     body: JSON.stringify({ model: 'long', stream: true, messages: [{ role: 'user', content: 'take your time' }] }),
   })
   t.equal(res.status, 200)
@@ -90,4 +93,10 @@ t.test('SIGTERM during a 10 s stream: the stream completes, the process exits 0,
   t.equal(call?.outcome, 'ok')
   t.equal(call?.stream, true)
   t.equal(call?.status, 200)
+
+  // the durable audit row, in the embedded database the child used (it has exited, so we may open it)
+  const db = await PgliteDatabase.open(pgliteDir(dataDir))
+  t.teardown(() => db.close())
+  const rows = (await db.query<{ outcome: string; stream: boolean; status: number }>('SELECT outcome, stream, status FROM calls WHERE request_id = $1', ['sigterm-stream-1'])).rows
+  t.same(rows, [{ outcome: 'ok', stream: true, status: 200 }], 'the audit row was flushed to the database before exit')
 })

@@ -75,6 +75,11 @@ function checkReferences(cfg: GatewayConfigFile, src: YamlSource): void {
       }
     })
   }
+  for (const [name, p] of Object.entries(cfg.providers)) {
+    if (p.type === 'azure' && p.base_url === undefined) {
+      problems.push(...src.problemsFrom([{ code: 'custom', path: ['providers', name, 'type'], message: `provider "${name}": type azure needs base_url (https://<resource>.openai.azure.com)`, input: p.type }]))
+    }
+  }
   if (cfg.auth.anonymous_team !== undefined && !(cfg.auth.anonymous_team in cfg.teams)) {
     problems.push(...src.problemsFrom([{ code: 'custom', path: ['auth', 'anonymous_team'], message: `unknown team "${cfg.auth.anonymous_team}"`, input: cfg.auth.anonymous_team }]))
   }

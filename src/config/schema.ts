@@ -18,7 +18,7 @@ export const providerSchema = z.strictObject({
   /** Extra static headers sent upstream (never secrets: use api_key_env). */
   headers: z.record(z.string(), z.string()).optional(),
   timeouts: timeoutsSchema.optional(),
-  /** Azure: API version query parameter. */
+  /** Azure: the api-version query parameter. Anthropic: the anthropic-version header. */
   api_version: z.string().optional(),
   /** Anthropic: max_tokens to send when the client set none (the API requires one). */
   default_max_tokens: z.number().int().positive().optional(),
@@ -149,7 +149,7 @@ export const limitsSchema = z.strictObject({
 })
 
 export const storageSchema = z.strictObject({
-  /** Where the embedded database and the audit spool live (relative to the config file's folder unless absolute). */
+  /** Where the embedded database and the audit spool live (relative to the working directory unless absolute). */
   data_dir: z.string().default('data'),
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
   redis_prefix: z.string().min(1).max(64).default('sy:'),

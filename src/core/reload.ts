@@ -180,7 +180,8 @@ export class RuntimeReloader {
     for (const [dir, names] of byDir) {
       try {
         const w = watch(dir, { persistent: false }, (_event, name) => {
-          if (name === null || names.has(basename(String(name)))) this.schedule()
+          // `..data` is the symlink Kubernetes swaps when a mounted ConfigMap changes
+          if (name === null || names.has(basename(String(name))) || String(name) === '..data') this.schedule()
         })
         w.on('error', (err) => this.opts.log.warn({ err, dir }, 'config watch failed; polling continues'))
         this.watchers.push(w)

@@ -57,3 +57,9 @@ t.test('provider keys come from the named environment variable, never from the f
   t.equal(cfg.secrets.get('up'), 'sk-secret')
   t.notMatch(JSON.stringify(cfg.gateway), /sk-secret/)
 })
+
+t.test('an azure provider without base_url is refused at load', async (t) => {
+  const ps = problems(load('providers:\n  az:\n    type: azure\n'))
+  t.equal(ps[0]!.line, 3)
+  t.match(ps[0]!.message, /azure needs base_url/)
+})

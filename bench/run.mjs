@@ -9,6 +9,7 @@ import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createHash } from 'node:crypto'
 import autocannon from 'autocannon'
+import pg from 'pg'
 
 const BENCH_KEY = 'sk-sy-bench'
 
@@ -21,6 +22,7 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const pin = process.env.BENCH_PIN !== '0'
 const withPg = Boolean(process.env.DATABASE_URL) && process.env.BENCH_PG !== '0'
 const children = []
+let scratchDb = null
 
 /** utime + stime of a process in ms, from /proc (Linux); null elsewhere. */
 function cpuMs(pid) {
@@ -75,7 +77,7 @@ async function startGateway(name, mockPort, env) {
     `storage: { data_dir: "${join(dir, 'data')}" }`,
   ].join('\n'))
   const child = pinned(1, process.execPath, [join(root, 'dist/src/cli/main.js'), 'serve', '--config', config], env)
-  pids[name === 'embedded' ? 'switchyard' : 'switchyard-pg'] = child.pid
+  pids[{ pg: 'switchyard', noaudit: 'switchyard-noaudit', embedded: 'switchyard-embedded' }[name]] = child.pid
   child.stdout.resume() // one log line per call, as in production; drained, not stored
   await waitFor(`http://127.0.0.1:${port}/readyz`)
   return `http://127.0.0.1:${port}`
@@ -96,13 +98,27 @@ async function main() {
   const mockPort = await startPrinter(0, join(root, 'bench/mock-upstream.mjs'), ['0'])
   const barePort = await startPrinter(1, join(root, 'bench/bare-proxy.mjs'), ['0', `http://127.0.0.1:${mockPort}`], 'bare')
   const targets = { direct: `http://127.0.0.1:${mockPort}`, bare: `http://127.0.0.1:${barePort}` }
-  const embeddedEnv = { DATABASE_URL: '', REDIS_URL: '' }
-  targets.switchyard = await startGateway('embedded', mockPort, embeddedEnv)
-  if (withPg) targets['switchyard-pg'] = await startGateway('pg', mockPort, { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL ?? '' })
+  if (withPg) {
+    // production shape: audit to Postgres (a scratch database, dropped at the end) and Redis context/limits;
+    // `switchyard-noaudit` is the same gateway with audit rows kept in memory, to isolate the audit cost
+    const url = new URL(process.env.DATABASE_URL)
+    scratchDb = `sy_bench_${process.pid}`
+    const admin = new pg.Client({ connectionString: url.toString() })
+    await admin.connect()
+    await admin.query(`DROP DATABASE IF EXISTS ${scratchDb}`)
+    await admin.query(`CREATE DATABASE ${scratchDb}`)
+    await admin.end()
+    url.pathname = `/${scratchDb}`
+    const env = { DATABASE_URL: url.toString(), REDIS_URL: process.env.REDIS_URL ?? '' }
+    targets.switchyard = await startGateway('pg', mockPort, env)
+    targets['switchyard-noaudit'] = await startGateway('noaudit', mockPort, { ...env, SWITCHYARD_AUDIT_SINK: 'memory' })
+  }
+  if (!withPg || process.env.BENCH_EMBEDDED === '1') targets['switchyard-embedded'] = await startGateway('embedded', mockPort, { DATABASE_URL: '', REDIS_URL: '' })
+  const gatewayTarget = targets.switchyard ? 'switchyard' : 'switchyard-embedded'
 
   // sanity: the gateway really forwards (the mock counts one upstream request per call)
   const before = (await (await fetch(`${targets.direct}/__stats`)).json()).requests
-  const check = await fetch(`${targets.switchyard}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` }, body })
+  const check = await fetch(`${targets[gatewayTarget]}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` }, body })
   const after = (await (await fetch(`${targets.direct}/__stats`)).json()).requests
   if (check.status !== 200 || after !== before + 1) throw new Error(`gateway check failed: status ${check.status}, upstream requests +${after - before}`)
 
@@ -139,7 +155,8 @@ async function main() {
     }
   }
   if (withPg) {
-    lines.push('', `audit to Postgres vs embedded, chat p50: ${(agg('chat|switchyard-pg', 'p50') / agg('chat|switchyard', 'p50')).toFixed(3)}x, req/s: ${(agg('chat|switchyard-pg', 'rps') / agg('chat|switchyard', 'rps')).toFixed(3)}x`)
+    const ratio = (s, f) => (agg(`${s}|switchyard`, f) / agg(`${s}|switchyard-noaudit`, f)).toFixed(3)
+    lines.push('', `Postgres audit on vs off (switchyard / switchyard-noaudit): chat p50 ${ratio('chat', 'p50')}x, p99 ${ratio('chat', 'p99')}x, CPU/req ${ratio('chat', 'cpuUs')}x, req/s ${ratio('chat', 'rps')}x`)
   }
   const failed = Object.entries(results).filter(([, rs]) => rs.some((x) => x.bad > 0)).map(([k]) => k)
   if (failed.length > 0) lines.push('', `WARNING: errors in ${failed.join(', ')}: those figures are not valid`)
@@ -149,4 +166,13 @@ async function main() {
 
 main()
   .catch((err) => { process.stderr.write(`bench failed: ${err.stack}\n`); process.exitCode = 1 })
-  .finally(() => { for (const c of children) c.kill('SIGTERM') })
+  .finally(async () => {
+    for (const c of children) c.kill('SIGTERM')
+    if (scratchDb) {
+      await new Promise((r) => setTimeout(r, 1500)) // let the gateways flush and disconnect
+      const admin = new pg.Client({ connectionString: process.env.DATABASE_URL })
+      await admin.connect()
+      await admin.query(`DROP DATABASE IF EXISTS ${scratchDb} WITH (FORCE)`).catch(() => undefined)
+      await admin.end()
+    }
+  })

@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
+import tap from 'tap'
+import { createScratchDatabase } from './database.js'
 import { stringify } from 'yaml'
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js'
 
@@ -21,6 +23,22 @@ export function writeConfigFiles(files: Record<string, string | object>): string
   return dir
 }
 
+let scratchUrl: Promise<string> | undefined
+
+/**
+ * With DATABASE_URL set, gateways of one test file share a database of their own (created on first
+ * use, dropped when the file ends), so files never write into the shared database or each other's.
+ */
+async function scratchDatabaseEnv(): Promise<Record<string, string>> {
+  const server = process.env.DATABASE_URL
+  if (!server) return {}
+  scratchUrl ??= createScratchDatabase(server).then((db) => {
+    tap.teardown(() => db.drop().catch(() => undefined))
+    return db.url
+  })
+  return { DATABASE_URL: await scratchUrl }
+}
+
 /**
  * Starts a real gateway on 127.0.0.1:0 from a config object (written as gateway.yaml, plus any
  * extra files such as policy.yaml). Logs are silent unless SWITCHYARD_TEST_LOGS=1.
@@ -29,11 +47,12 @@ export async function startGateway(config: object, extraFiles: Record<string, st
   const dir = writeConfigFiles({ 'gateway.yaml': { storage: { data_dir: join(mkdtempSync(join(tmpdir(), 'switchyard-data-')), 'data') }, ...config }, ...extraFiles })
   const gateway = await createGateway({
     configPath: join(dir, 'gateway.yaml'),
-    env: { ...process.env, ...(opts.env ?? {}) },
     logger: pino({ level: process.env.SWITCHYARD_TEST_LOGS === '1' ? 'debug' : 'silent' }),
     port: 0,
     host: '127.0.0.1',
     ...opts,
+    // an explicit env is used as given; otherwise this process's, with its own scratch database
+    env: opts.env ?? { ...process.env, ...(await scratchDatabaseEnv()) },
   })
   const url = await gateway.listen()
   return { gateway, url, baseURL: `${url}/v1`, dir, close: () => gateway.close() }

@@ -13,6 +13,7 @@ import { withAttempts, type TargetHealth } from './attempts.js'
 import type { Clock } from './clock.js'
 import { estimatePromptTokens } from './estimate.js'
 import { applySet } from './policy/apply-set.js'
+import { recordDecision } from './policy/record-decision.js'
 import type { Decision, PolicyInput } from './policy/types.js'
 import type { LatencyTracker } from './routing/latency.js'
 import { orderTargets } from './routing/select.js'
@@ -177,15 +178,7 @@ function decide(rt: Runtime, ctx: CallContext, req: ChatRequest, budgetUsedPct: 
     stream: req.stream === true,
     budgetUsedPct,
   }
-  const decision = rt.policy.evaluate(input)
-  const r = ctx.record
-  r.rule = decision.rule
-  r.policyVersion = rt.policy.version
-  r.reason = decision.reason
-  if (decision.tags.length > 0) r.tags = [...r.tags, ...decision.tags]
-  ctx.responseHeaders['x-switchyard-rule'] = decision.rule ?? 'none'
-  if (decision.kind === 'deny') throw new GatewayError('policy_denied', decision.denyMessage ?? undefined)
-  return decision
+  return recordDecision(ctx, rt.policy.version, rt.policy.evaluate(input))
 }
 
 /** The requested model must be allowed for the key (or its team); the chosen route must exist. */

@@ -8,6 +8,7 @@ import type { EmbeddingsResponse } from '../schemas/openai/chat-response.js'
 import { withAttempts } from './attempts.js'
 import { upstreamFailure, type ChatDeps } from './handle-chat.js'
 import { applySet } from './policy/apply-set.js'
+import { recordDecision } from './policy/record-decision.js'
 import type { Decision } from './policy/types.js'
 import { orderTargets } from './routing/select.js'
 import type { Runtime } from './runtime.js'
@@ -102,12 +103,5 @@ function decide(rt: Runtime, ctx: CallContext, req: EmbeddingsRequest, budgetUse
     stream: false,
     budgetUsedPct,
   })
-  const r = ctx.record
-  r.rule = decision.rule
-  r.policyVersion = rt.policy.version
-  r.reason = decision.reason
-  if (decision.tags.length > 0) r.tags = [...r.tags, ...decision.tags]
-  ctx.responseHeaders['x-switchyard-rule'] = decision.rule ?? 'none'
-  if (decision.kind === 'deny') throw new GatewayError('policy_denied', decision.denyMessage ?? undefined)
-  return decision
+  return recordDecision(ctx, rt.policy.version, decision)
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { createHash } from 'node:crypto'
 import autocannon from 'autocannon'
 import pg from 'pg'
+import { fixedRate, mean, percentile } from './fixed-rate.mjs'
 
 const BENCH_KEY = 'sk-sy-bench'
 
@@ -19,6 +20,8 @@ const duration = Number(process.env.BENCH_DURATION ?? (quick ? 3 : 8))
 const warmup = Number(process.env.BENCH_WARMUP ?? (quick ? 1 : 2))
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 2))
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const rate = Number(process.env.BENCH_RATE ?? 500)
+const rateDuration = Number(process.env.BENCH_RATE_DURATION ?? (quick ? 4 : 10))
 const pin = process.env.BENCH_PIN !== '0'
 const withPg = Boolean(process.env.DATABASE_URL) && process.env.BENCH_PG !== '0'
 const children = []
@@ -141,6 +144,23 @@ async function main() {
     }
   }
 
+  // fixed rate: latency at equal, moderate load (the audit comparison of issue 4 is made here)
+  const rateResults = {}
+  if (rate > 0) {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` }
+    for (let round = 0; round < rounds; round++) {
+      const order = names.slice(round % names.length).concat(names.slice(0, round % names.length))
+      for (const name of order) {
+        const url = `${targets[name]}/v1/chat/completions`
+        await fixedRate({ url, body, headers, rate, seconds: 1 })
+        const { latencies, failed } = await fixedRate({ url, body, headers, rate, seconds: rateDuration })
+        const r = { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), mean: mean(latencies), bad: failed }
+        ;(rateResults[name] ??= []).push(r)
+        process.stderr.write(`round ${round + 1} rate${rate} ${name}: p50 ${r.p50} µs p99 ${r.p99} µs mean ${Math.round(r.mean)} µs${failed ? ` (${failed} errors)` : ''}\n`)
+      }
+    }
+  }
+
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
   const agg = (key, f) => median(results[key].map((x) => x[f]))
   const lines = ['', '"vs bare (CPU/req)" is the bare proxy\'s CPU time per request over the target\'s: the throughput ratio a saturated core would give, and robust to other load on the machine.', `connections ${connections}, ${duration}s per run, ${rounds} round(s), medians; gateway pinned to core 1, load generator + mock on core 0`, '']
@@ -157,6 +177,20 @@ async function main() {
   if (withPg) {
     const ratio = (s, f) => (agg(`${s}|switchyard`, f) / agg(`${s}|switchyard-noaudit`, f)).toFixed(3)
     lines.push('', `Postgres audit on vs off (switchyard / switchyard-noaudit): chat p50 ${ratio('chat', 'p50')}x, p99 ${ratio('chat', 'p99')}x, CPU/req ${ratio('chat', 'cpuUs')}x, req/s ${ratio('chat', 'rps')}x`)
+  }
+  if (rate > 0) {
+    const ragg = (name, f) => median(rateResults[name].map((x) => x[f]))
+    lines.push('', `Fixed rate ${rate} req/s (open loop, ${rateDuration}s per run, medians of ${rounds} round(s)); service time in µs; "added" is the target's minus direct's`, '')
+    lines.push('| target | p50 µs | p90 µs | p99 µs | mean µs | added p50 µs | added p99 µs |', '|---|---:|---:|---:|---:|---:|---:|')
+    for (const name of names) {
+      const added = (f) => (name === 'direct' ? '-' : Math.round(ragg(name, f) - ragg('direct', f)))
+      lines.push(`| ${name} | ${ragg(name, 'p50')} | ${ragg(name, 'p90')} | ${ragg(name, 'p99')} | ${Math.round(ragg(name, 'mean'))} | ${added('p50')} | ${added('p99')} |`)
+    }
+    if (withPg) {
+      const rr = (f) => (ragg('switchyard', f) / ragg('switchyard-noaudit', f)).toFixed(3)
+      lines.push('', `Postgres audit on vs off at ${rate} req/s (switchyard / switchyard-noaudit): latency p50 ${rr('p50')}x, mean ${rr('mean')}x, p90 ${rr('p90')}x, p99 ${rr('p99')}x`)
+    }
+    for (const [name, rs] of Object.entries(rateResults)) if (rs.some((x) => x.bad > 0)) results[`rate|${name}`] = rs
   }
   const failed = Object.entries(results).filter(([, rs]) => rs.some((x) => x.bad > 0)).map(([k]) => k)
   if (failed.length > 0) lines.push('', `WARNING: errors in ${failed.join(', ')}: those figures are not valid`)

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { timingSafeEqual } from 'node:crypto'
 import { GatewayError } from '../errors/gateway-error.js'
 import { openCallSpan, traceAuth } from '../observability/call-span.js'
+import { lazyChildLogger } from '../observability/lazy-child-logger.js'
 import { bearerToken } from './bearer.js'
 import { registerCallClose } from './call-close.js'
 import { startCall } from './call-state.js'
@@ -29,6 +30,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // one log line per call is written by logCall when the call closes, not fastify's two
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: Math.round(cfg.server.body_limit_mb * 1024 * 1024),
     genReqId: (req) => {
       const incoming = req.headers['x-request-id']
@@ -42,7 +44,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', null)
   registerErrorHandling(app)
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     const endpoint = request.routeOptions.config.endpoint
     if (endpoint) {
@@ -51,6 +53,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       deps.inflight?.add(state.record, state.startMono, (reason) => state.abort.abort(reason))
       deps.metrics.inflight.inc({ stream: 'false' })
     }
+    done()
   })
 
   app.addHook('preHandler', async (request) => {

@@ -5,22 +5,28 @@ import type { GatewayDeps } from './deps.js'
 
 /**
  * Closes every proxied call exactly once. Normally onResponse does it (streams are closed by their
- * route); but fastify runs no onResponse when the client left before the response finished, so
- * onSend (the call's work is over by then) closes such calls itself, as 499.
+ * route); but fastify runs no onResponse when the client left before the response finished, so such
+ * calls are closed as 499 by onSend (the call's work is over by then) or, when the client leaves
+ * after onSend, by the response's close listener (startCall), which calls `onLeftAfterSend`.
+ * Hooks take callbacks rather than async functions: they run on every call, promises cost.
  */
 export function registerCallClose(app: FastifyInstance, deps: GatewayDeps): void {
   const close = (request: FastifyRequest, status: number) => {
     const call = request.call
     if (!call || call.record.latencyMs !== null) return // no call, or already closed
     if (!call.streaming) deps.metrics.inflight.dec({ stream: 'false' })
-    closeCall(deps, request.log, call, status)
+    closeCall(deps, call, status)
   }
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const call = request.call
-    if (!call) return payload
-    if (clientLeft(call.abort.signal)) close(request, 499)
-    else reply.raw.once('close', () => close(request, reply.raw.writableFinished ? reply.statusCode : 499))
-    return payload
+    if (call) {
+      if (clientLeft(call.abort.signal)) close(request, 499)
+      else call.onLeftAfterSend = () => close(request, 499)
+    }
+    done(null, payload)
   })
-  app.addHook('onResponse', async (request, reply) => close(request, reply.statusCode))
+  app.addHook('onResponse', (request, reply, done) => {
+    close(request, reply.statusCode)
+    done()
+  })
 }

@@ -18,6 +18,8 @@ export interface CallState {
   span?: Span
   /** Set once the route relays an SSE stream (it then owns the in-flight gauge and closing the call). */
   streaming?: boolean
+  /** Set by onSend: closes the call as 499 if the client leaves before the response has gone out. */
+  onLeftAfterSend?: () => void
 }
 
 declare module 'fastify' {
@@ -35,7 +37,9 @@ export function startCall(request: FastifyRequest, reply: FastifyReply, endpoint
   if (typeof tags === 'string' && tags !== '') state.record.tags = tags.split(',').map((t) => t.trim()).filter(Boolean).slice(0, 20).map((t) => t.slice(0, 100))
   const res = reply.raw
   res.once('close', () => {
-    if (!res.writableFinished) abort.abort()
+    if (res.writableFinished) return
+    abort.abort()
+    state.onLeftAfterSend?.()
   })
   request.call = state
   return state

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { CallRecord } from '../core/call-record.js'
+import { CounterFamily, GaugeFamily, HistogramFamily } from './series.js'
 
 const statusClass = (status: number | null): string => (status === null ? 'none' : `${Math.floor(status / 100)}xx`)
 const orNone = (v: string | null | undefined): string => v ?? 'none'
@@ -24,14 +25,14 @@ export class Metrics {
   private readonly genAiSystem: (provider: string) => string
 
   // --- requests (switchyard_*) -------------------------------------------------------------
-  readonly requests = new Counter({
+  readonly requests = new CounterFamily({
     name: 'switchyard_requests_total',
     help: 'Client requests by outcome.',
     labelNames: ['endpoint', 'team', 'provider', 'model', 'rule', 'outcome', 'status_class'] as const,
     registers: [this.registry],
   })
 
-  readonly requestDuration = new Histogram({
+  readonly requestDuration = new HistogramFamily({
     name: 'switchyard_request_duration_seconds',
     help: 'Time from request received to last byte sent.',
     labelNames: ['endpoint', 'provider', 'model', 'outcome', 'stream'] as const,
@@ -39,7 +40,7 @@ export class Metrics {
     registers: [this.registry],
   })
 
-  readonly overhead = new Histogram({
+  readonly overhead = new HistogramFamily({
     name: 'switchyard_gateway_overhead_seconds',
     help: 'Time spent outside upstream attempts on calls that reached an upstream: request latency (to first byte for streams) minus attempt time. Includes retry backoff.',
     labelNames: ['endpoint', 'provider', 'model'] as const,
@@ -47,21 +48,21 @@ export class Metrics {
     registers: [this.registry],
   })
 
-  readonly inflight = new Gauge({
+  readonly inflight = new GaugeFamily({
     name: 'switchyard_inflight_requests',
     help: 'Requests being served now; stream="true" once an SSE stream is being relayed.',
     labelNames: ['stream'] as const,
     registers: [this.registry],
   })
 
-  readonly limited = new Counter({
+  readonly limited = new CounterFamily({
     name: 'switchyard_limited_requests_total',
     help: 'Requests refused by the gateway limits, by reason (rate_limited, over_budget).',
     labelNames: ['team', 'reason'] as const,
     registers: [this.registry],
   })
 
-  readonly budgetUsedRatio = new Gauge({
+  readonly budgetUsedRatio = new GaugeFamily({
     name: 'switchyard_budget_used_ratio',
     help: 'Share (0-1) of a team budget spent in the current period.',
     labelNames: ['team', 'period'] as const,
@@ -69,21 +70,21 @@ export class Metrics {
   })
 
   // --- upstream ------------------------------------------------------------------------------
-  readonly upstreamAttempts = new Counter({
+  readonly upstreamAttempts = new CounterFamily({
     name: 'switchyard_upstream_attempts_total',
     help: 'Upstream attempts (first tries, retries and fallbacks) by result.',
     labelNames: ['provider', 'model', 'status_class'] as const,
     registers: [this.registry],
   })
 
-  readonly retries = new Counter({
+  readonly retries = new CounterFamily({
     name: 'switchyard_retries_total',
     help: 'Attempts repeated on the same target after a retryable failure.',
     labelNames: ['provider', 'model'] as const,
     registers: [this.registry],
   })
 
-  readonly fallbacks = new Counter({
+  readonly fallbacks = new CounterFamily({
     name: 'switchyard_fallbacks_total',
     help: 'Times a call gave up on a target (provider, model) and moved on to the next one.',
     labelNames: ['provider', 'model'] as const,
@@ -105,14 +106,14 @@ export class Metrics {
   })
 
   // --- usage and cost ------------------------------------------------------------------------
-  readonly tokens = new Counter({
+  readonly tokens = new CounterFamily({
     name: 'switchyard_tokens_total',
     help: 'Tokens by direction (input, output, cached, reasoning).',
     labelNames: ['team', 'provider', 'model', 'direction'] as const,
     registers: [this.registry],
   })
 
-  readonly cost = new Counter({
+  readonly cost = new CounterFamily({
     name: 'switchyard_cost_usd_total',
     help: 'Spend in USD computed from the pricing table.',
     labelNames: ['team', 'provider', 'model'] as const,
@@ -120,7 +121,7 @@ export class Metrics {
   })
 
   // --- OpenTelemetry GenAI semantic conventions ----------------------------------------------
-  readonly genAiTokenUsage = new Histogram({
+  readonly genAiTokenUsage = new HistogramFamily({
     name: 'gen_ai_client_token_usage',
     help: 'gen_ai.client.token.usage: tokens per upstream call, by token type (input, output).',
     labelNames: ['gen_ai_operation_name', 'gen_ai_system', 'gen_ai_request_model', 'gen_ai_token_type'] as const,
@@ -128,7 +129,7 @@ export class Metrics {
     registers: [this.registry],
   })
 
-  readonly genAiOperationDuration = new Histogram({
+  readonly genAiOperationDuration = new HistogramFamily({
     name: 'gen_ai_client_operation_duration_seconds',
     help: 'gen_ai.client.operation.duration: duration of each upstream attempt (to the end of the body, or the first chunk of a stream).',
     labelNames: ['gen_ai_operation_name', 'gen_ai_system', 'gen_ai_request_model', 'error_type'] as const,
@@ -136,7 +137,7 @@ export class Metrics {
     registers: [this.registry],
   })
 
-  readonly genAiTimeToFirstToken = new Histogram({
+  readonly genAiTimeToFirstToken = new HistogramFamily({
     name: 'gen_ai_server_time_to_first_token_seconds',
     help: 'gen_ai.server.time_to_first_token: request received to first streamed token sent (streams only).',
     labelNames: ['gen_ai_operation_name', 'gen_ai_system', 'gen_ai_request_model'] as const,

@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api'
+import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api'
 
 /**
  * The tracer facade the core and the HTTP layer use. It only touches @opentelemetry/api, which is a
@@ -6,6 +6,18 @@ import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, tra
  * with tracing off every call here returns a non-recording span and does no other work.
  */
 const tracer = trace.getTracer('switchyard')
+
+/**
+ * False until an SDK registers (startTracing). While false, every function here skips the API's
+ * context copies and span objects: one shared non-recording span stands in for all of them.
+ */
+let enabled = false
+const noSpan: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+
+/** Called by the SDK bootstrap (src/observability/tracing.ts) when it starts and when it stops. */
+export function setTracingEnabled(on: boolean): void {
+  enabled = on
+}
 
 export type { Span }
 export { SpanKind }
@@ -18,23 +30,26 @@ const headerGetter = {
 
 /** The server span of one client request; the caller's traceparent (if any) is its parent. */
 export function startServerSpan(name: string, headers: Headers, attributes: Attributes): Span {
+  if (!enabled) return noSpan
   const parent = propagation.extract(context.active(), headers, headerGetter)
   return tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent)
 }
 
 /** A span that is not made active (ended by the caller), child of `parent` or of the active span. */
 export function startSpan(name: string, attributes: Attributes = {}, opts: { kind?: SpanKind; parent?: Span | undefined } = {}): Span {
+  if (!enabled) return noSpan
   const ctx = opts.parent ? trace.setSpan(context.active(), opts.parent) : context.active()
   return tracer.startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes }, ctx)
 }
 
 /** Runs `fn` with `span` as the active span (children and propagated headers attach to it). */
 export function withActiveSpan<T>(span: Span | undefined, fn: () => T): T {
-  return span ? context.with(trace.setSpan(context.active(), span), fn) : fn()
+  return span && enabled ? context.with(trace.setSpan(context.active(), span), fn) : fn()
 }
 
 /** Runs `fn` inside a new active child span, ending it (with the error status on a throw). */
 export async function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
+  if (!enabled) return fn(noSpan)
   const span = tracer.startSpan(name, { kind, attributes })
   try {
     return await context.with(trace.setSpan(context.active(), span), () => fn(span))
@@ -48,6 +63,7 @@ export async function inSpan<T>(name: string, attributes: Attributes, fn: (span:
 
 /** Synchronous variant of inSpan. */
 export function inSpanSync<T>(name: string, attributes: Attributes, fn: (span: Span) => T): T {
+  if (!enabled) return fn(noSpan)
   const span = tracer.startSpan(name, { attributes })
   try {
     return context.with(trace.setSpan(context.active(), span), () => fn(span))
@@ -70,6 +86,7 @@ export function failSpan(span: Span, err: unknown): void {
 
 /** Adds W3C `traceparent` (and `tracestate`) for the active span to outgoing headers; no-op when tracing is off. */
 export function injectTraceHeaders(headers: Record<string, string>): void {
+  if (!enabled) return
   propagation.inject(context.active(), headers)
 }
 

@@ -1,4 +1,5 @@
 import { NodeSDK } from '@opentelemetry/sdk-node'
+import { setTracingEnabled } from './tracer.js'
 
 /**
  * OpenTelemetry SDK bootstrap. Imported dynamically, and only when the standard OTEL_* variables
@@ -27,6 +28,7 @@ export function startTracing(opts: { serviceName?: string | undefined } = {}): T
       logRecordProcessors: [],
     })
     sdk.start()
+    setTracingEnabled(true)
     active = { sdk, users: 0 }
   }
   const current = active
@@ -37,7 +39,10 @@ export function startTracing(opts: { serviceName?: string | undefined } = {}): T
       if (stopped) return
       stopped = true
       if (--current.users > 0) return
-      if (active === current) active = null
+      if (active === current) {
+        active = null
+        setTracingEnabled(false)
+      }
       await current.sdk.shutdown()
     },
   }

@@ -1,3 +1,4 @@
+import type { GatewayConfigFile, TeamConfig } from '../../config/schema.js'
 import { GatewayError } from '../../errors/gateway-error.js'
 import type { KeyDirectory } from '../keys/key-directory.js'
 import type { TeamDirectory } from '../keys/team-directory.js'
@@ -15,6 +16,30 @@ export interface StoreAuthenticatorDeps {
 }
 
 const invalid = (message: string) => new GatewayError('invalid_api_key', message)
+
+type Teams = GatewayConfigFile['teams']
+type ConfigKey = { teamId: string; team: TeamConfig; key: NonNullable<TeamConfig['keys']>[number] }
+const configKeyIndex = new WeakMap<Teams, Map<string, ConfigKey>>()
+
+/**
+ * Config keys by SHA-256 digest (lower-case hex), built once per loaded config. A lookup by the
+ * digest of the presented token leaks nothing useful through timing: the caller cannot steer the
+ * digest of what they send towards a stored one. The first team that declares a digest owns it.
+ */
+function configKeys(teams: Teams): Map<string, ConfigKey> {
+  let index = configKeyIndex.get(teams)
+  if (!index) {
+    index = new Map()
+    for (const [teamId, team] of Object.entries(teams)) {
+      for (const key of team.keys ?? []) {
+        const digest = key.sha256.toLowerCase()
+        if (!index.has(digest)) index.set(digest, { teamId, team, key })
+      }
+    }
+    configKeyIndex.set(teams, index)
+  }
+  return index
+}
 
 /** A storage failure with nothing cached to fall back on: 503, never a misleading 401. */
 async function orUnavailable<T>(p: Promise<T>): Promise<T> {
@@ -49,21 +74,13 @@ export class StoreAuthenticator implements Authenticator {
     }
     const digest = hashKey(token)
 
-    let fromConfig: Principal | null = null
-    let expired = false
-    for (const [teamId, team] of Object.entries(cfg.teams)) {
-      for (const k of team.keys ?? []) {
-        // no early exit: every declared digest is compared, whatever matches
-        if (sameDigest(k.sha256, digest) && fromConfig === null) {
-          if (k.expires_at && Date.parse(k.expires_at) <= this.now()) expired = true
-          fromConfig = { teamId, team, keyId: `config:${teamId}:${k.name}`, keyName: k.name, keyModels: k.models, keyRpm: k.rpm, keyTpm: k.tpm, keyBudgetUsd: k.budget_usd }
-        }
-      }
-    }
-    if (fromConfig) {
-      if (expired) throw invalid('This API key has expired.')
+    const hit = configKeys(cfg.teams).get(digest)
+    if (hit) {
+      const { teamId, team, key: k } = hit
+      if (k.expires_at && Date.parse(k.expires_at) <= this.now()) throw invalid('This API key has expired.')
       this.deps.onConfigKey?.()
-      return { ...fromConfig, team: (await orUnavailable(this.deps.teams.resolve(fromConfig.teamId))) ?? fromConfig.team }
+      const fromConfig: Principal = { teamId, team, keyId: `config:${teamId}:${k.name}`, keyName: k.name, keyModels: k.models, keyRpm: k.rpm, keyTpm: k.tpm, keyBudgetUsd: k.budget_usd }
+      return { ...fromConfig, team: (await orUnavailable(this.deps.teams.resolve(teamId))) ?? team }
     }
 
     const rec = this.deps.keys ? await orUnavailable(this.deps.keys.find(digest)) : null

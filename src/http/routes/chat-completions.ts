@@ -23,7 +23,7 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: GatewayDeps): v
       await withActiveSpan(state.span, () => pipeSse(reply.raw, { ...(reply.getHeaders() as Record<string, string>), ...state.responseHeaders }, result.body, state.abort.signal))
     } finally {
       deps.metrics.inflight.dec({ stream: 'true' })
-      closeCall(deps, request.log, state, clientLeft(state.abort.signal) ? 499 : 200)
+      closeCall(deps, state, clientLeft(state.abort.signal) ? 499 : 200)
     }
     return reply
   })

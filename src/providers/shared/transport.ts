@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { Pool, type Dispatcher } from 'undici'
 import { GatewayError } from '../../errors/gateway-error.js'
 import type { UpstreamRequest } from '../types.js'
@@ -57,6 +58,23 @@ const timeoutCodes: Record<string, string> = {
   UND_ERR_BODY_TIMEOUT: 'idle',
 }
 
+/**
+ * An attempt's abort signal. undici accepts an EventEmitter with `aborted`, `reason` and an 'abort'
+ * event as well as an AbortSignal; this one costs a fraction of an AbortController (an EventTarget),
+ * and every upstream attempt makes one.
+ */
+export class AttemptSignal extends EventEmitter {
+  aborted = false
+  reason: unknown = undefined
+
+  abort(reason: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    this.emit('abort')
+  }
+}
+
 /** Abort reasons of the gateway's own per-attempt timers (undici's timers are coarse, ~0.5 s). */
 const totalTimedOut = new Error('total timeout')
 const firstByteTimedOut = new Error('first byte timeout')
@@ -66,7 +84,7 @@ const firstByteTimedOut = new Error('first byte timeout')
  * `clientSignal` is the call's signal (client gone, or cut by the gateway); `attemptSignal` is the
  * attempt's own, aborted by its total and first-byte timers.
  */
-export function classifyTransportError(err: unknown, clientSignal: AbortSignal, attemptSignal?: AbortSignal): Error {
+export function classifyTransportError(err: unknown, clientSignal: AbortSignal, attemptSignal?: { readonly reason: unknown }): Error {
   if (clientSignal.aborted) return abortError(clientSignal)
   // a target that hung is not asked again within the same call (the next target is): the wait was spent
   const timeout = (phase: string) => new GatewayError('upstream_timeout', `The upstream provider timed out (${phase}).`, { retryable: phase === 'connect', fallback: true, cause: err })
@@ -102,9 +120,9 @@ export class UndiciTransport implements Transport {
   }
 
   async send(req: UpstreamRequest, { signal, timeouts }: SendOptions): Promise<UpstreamResponse> {
-    // one controller per attempt, aborted by the call's signal, the total timeout, or the first-byte
+    // one signal per attempt, aborted by the call's signal, the total timeout, or the first-byte
     // timeout (cheaper than AbortSignal.any + AbortSignal.timeout on Node 20)
-    const controller = new AbortController()
+    const controller = new AttemptSignal()
     const totalTimer = setTimeout(() => controller.abort(totalTimedOut), timeouts.total_ms)
     totalTimer.unref()
     // first byte = the response headers, and for streams the first body bytes too (an SSE upstream
@@ -122,8 +140,7 @@ export class UndiciTransport implements Transport {
       firstByte()
       signal.removeEventListener('abort', onClientAbort)
     }
-    const attempt = controller.signal
-    const combined = controller.signal
+    const attempt = controller
     let res: Dispatcher.ResponseData
     try {
       res = await this.pool(req.origin, timeouts.connect_ms).request({
@@ -131,7 +148,7 @@ export class UndiciTransport implements Transport {
         path: req.path,
         headers: req.headers,
         body: req.body,
-        signal: combined,
+        signal: controller,
         headersTimeout: timeouts.first_byte_ms + 1000, // backstop: the gateway's own timer fires first
         bodyTimeout: timeouts.idle_ms,
       })
@@ -169,7 +186,7 @@ export class UndiciTransport implements Transport {
  * The body as an iterable whose failures are gateway errors. The first-byte timer runs until the
  * first bytes arrive; between later chunks undici's bodyTimeout (idle) applies.
  */
-async function* mapBodyErrors(body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown }, signal: AbortSignal, attempt: AbortSignal, firstByte: () => void): AsyncGenerator<Uint8Array> {
+async function* mapBodyErrors(body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown }, signal: AbortSignal, attempt: AttemptSignal, firstByte: () => void): AsyncGenerator<Uint8Array> {
   try {
     for await (const chunk of body) {
       firstByte()

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { hash, timingSafeEqual } from 'node:crypto'
 import { GatewayError } from '../../errors/gateway-error.js'
 import type { Principal } from '../principal.js'
 import type { RuntimeRef } from '../runtime.js'
@@ -9,7 +9,8 @@ export interface Authenticator {
 }
 
 export const KEY_PREFIX = 'sk-sy-'
-export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex')
+/** SHA-256 of a key, hex (crypto.hash: one call, no Hash object per request). */
+export const hashKey = (key: string): string => hash('sha256', key, 'hex')
 
 export function sameDigest(a: string, b: string): boolean {
   const x = Buffer.from(a, 'hex')

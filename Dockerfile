@@ -23,7 +23,10 @@ FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/*
+# a 64 MiB young generation: fewer scavenges and far fewer short-lived request objects promoted
+# (about 15% less CPU per request in npm run bench); README "Performance"
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=64 \
     SWITCHYARD_CONFIG=/etc/switchyard/gateway.yaml
 WORKDIR /app
 COPY package.json package-lock.json ./

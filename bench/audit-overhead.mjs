@@ -39,7 +39,7 @@ async function gateway(name, mockPort, env) {
     'teams: { bench: {} }',
     `storage: { data_dir: "${join(dir, 'data')}" }`,
   ].join('\n'))
-  const child = start(process.execPath, [join(root, 'dist/src/cli/main.js'), 'serve', '--config', join(dir, 'gateway.yaml')], { ...env, CPU: '1' })
+  const child = start(process.execPath, ['--max-semi-space-size=64', join(root, 'dist/src/cli/main.js'), 'serve', '--config', join(dir, 'gateway.yaml')], { ...env, CPU: '1' })
   child.stdout.resume()
   for (let i = 0; i < 300; i++) {
     if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return { url: `http://127.0.0.1:${port}`, pid: child.pid }

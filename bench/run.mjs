@@ -79,7 +79,8 @@ async function startGateway(name, mockPort, env) {
     `teams: { bench: { keys: [ { name: bench, sha256: ${createHash('sha256').update(BENCH_KEY).digest('hex')} } ] } }`,
     `storage: { data_dir: "${join(dir, 'data')}" }`,
   ].join('\n'))
-  const child = pinned(1, process.execPath, [join(root, 'dist/src/cli/main.js'), 'serve', '--config', config], env)
+  // the production runtime flag (Dockerfile NODE_OPTIONS, npm start)
+  const child = pinned(1, process.execPath, ['--max-semi-space-size=64', join(root, 'dist/src/cli/main.js'), 'serve', '--config', config], env)
   pids[{ pg: 'switchyard', noaudit: 'switchyard-noaudit', embedded: 'switchyard-embedded' }[name]] = child.pid
   child.stdout.resume() // one log line per call, as in production; drained, not stored
   await waitFor(`http://127.0.0.1:${port}/readyz`)

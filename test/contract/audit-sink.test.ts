@@ -45,6 +45,21 @@ for (const backend of backends) {
     let bodies: AuditConfig['bodies'] = 'none'
     const sink = new SqlAuditSink(db, { bodies: () => bodies, chunkRows: 200 })
 
+    t.test('a NUL in any text or body is dropped, not a failed batch; an escaped backslash before u0000 stays', async (t) => {
+      const bodiesBefore = bodies
+      bodies = 'full'
+      t.teardown(() => void (bodies = bodiesBefore))
+      const r = sampleRecord(7001, { errorMessage: 'bad\u0000byte', reason: 'literal \\u0000 text', requestBody: { messages: [{ role: 'user', content: 'a\u0000b' }] } })
+      const other = sampleRecord(7002)
+      await sink.write([r, other])
+      const rows = await all(db, 'request_id = ANY($1)', [[r.requestId, other.requestId]])
+      t.equal(rows.length, 2, 'the whole batch is written')
+      const row = rows.find((x) => x.request_id === r.requestId)!
+      t.equal(row.error_message, 'badbyte')
+      t.equal(row.reason, 'literal \\u0000 text')
+      t.same(row.request_body, { messages: [{ role: 'user', content: 'ab' }] })
+    })
+
     t.test('every field round-trips', async (t) => {
       const r = sampleRecord(1, { requestBody: { messages: [{ role: 'user', content: 'secret plan' }] }, errorType: 'upstream_error', errorMessage: 'boom' })
       await sink.write([r])

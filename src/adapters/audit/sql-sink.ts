@@ -4,44 +4,53 @@ import type { CallRecord } from '../../core/call-record.js'
 import type { AuditSink } from '../../ports/audit-sink.js'
 import type { Database } from '../../ports/database.js'
 
-/** Column order of one row; `toParams` yields values in this order. */
-export const CALL_COLUMNS = [
-  'request_id', 'started_at', 'endpoint', 'trace_id', 'team_id', 'key_id', 'user_id', 'session_id', 'tags',
-  'requested_model', 'rule', 'policy_version', 'reason', 'provider', 'model', 'attempts', 'stream',
-  'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'usage_estimated', 'cost_usd',
-  'ttft_ms', 'latency_ms', 'status', 'outcome', 'error_type', 'error_message', 'request_body', 'response_body',
-] as const
+/** The `calls` columns an audit row fills, with their SQL types (as in migrations/). */
+export const CALL_COLUMNS = {
+  request_id: 'text', started_at: 'timestamptz', endpoint: 'text', trace_id: 'text', team_id: 'text', key_id: 'text',
+  user_id: 'text', session_id: 'text', tags: 'text[]', requested_model: 'text', rule: 'text', policy_version: 'text',
+  reason: 'text', provider: 'text', model: 'text', attempts: 'jsonb', stream: 'boolean', prompt_tokens: 'integer',
+  completion_tokens: 'integer', cached_tokens: 'integer', reasoning_tokens: 'integer', usage_estimated: 'boolean',
+  cost_usd: 'numeric(18, 10)', ttft_ms: 'integer', latency_ms: 'real', status: 'smallint', outcome: 'text',
+  error_type: 'text', error_message: 'text', request_body: 'jsonb', response_body: 'jsonb',
+} as const
 
-const CASTS: Partial<Record<(typeof CALL_COLUMNS)[number], string>> = {
-  started_at: 'timestamptz', tags: 'text[]', attempts: 'jsonb', request_body: 'jsonb', response_body: 'jsonb',
-}
+type Column = keyof typeof CALL_COLUMNS
+const columns = Object.keys(CALL_COLUMNS) as Column[]
+
+/**
+ * One statement for any batch size: the rows travel as a single JSON array parameter that
+ * Postgres unpacks with jsonb_to_recordset. Building one JSON string is much cheaper for the
+ * gateway than handing pg 31 parameters per row to serialize, and the statement text never changes.
+ * A replayed row is a no-op (ON CONFLICT DO NOTHING).
+ */
+const INSERT_SQL = `INSERT INTO calls (${columns.join(',')}) SELECT ${columns.join(',')} FROM jsonb_to_recordset($1::jsonb) AS r(${columns.map((c) => `${c} ${CALL_COLUMNS[c]}`).join(',')}) ON CONFLICT (request_id, started_at) DO NOTHING`
 
 const int = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : Math.round(v))
-const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v))
+const num = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : v)
 
-function toParams(r: CallRecord, bodies: AuditConfig['bodies']): unknown[] {
-  return [
-    r.requestId, r.startedAt instanceof Date ? r.startedAt.toISOString() : r.startedAt, r.endpoint, r.traceId,
-    r.teamId, r.keyId, r.userId, r.sessionId, r.tags,
-    r.requestedModel, r.rule, r.policyVersion, r.reason, r.provider, r.model, JSON.stringify(r.attempts), r.stream,
-    int(r.promptTokens), int(r.completionTokens), int(r.cachedTokens), int(r.reasoningTokens), r.usageEstimated, r.costUsd,
-    int(r.ttftMs), r.latencyMs, r.status, r.outcome ?? 'upstream_error', r.errorType, r.errorMessage,
-    json(auditBody(bodies, r.requestBody)), json(auditBody(bodies, r.responseBody)),
-  ]
+function toRow(r: CallRecord, bodies: AuditConfig['bodies']): Record<Column, unknown> {
+  return {
+    request_id: r.requestId, started_at: r.startedAt, endpoint: r.endpoint, trace_id: r.traceId,
+    team_id: r.teamId, key_id: r.keyId, user_id: r.userId, session_id: r.sessionId, tags: r.tags,
+    requested_model: r.requestedModel, rule: r.rule, policy_version: r.policyVersion, reason: r.reason, provider: r.provider, model: r.model,
+    attempts: r.attempts, stream: r.stream,
+    prompt_tokens: int(r.promptTokens), completion_tokens: int(r.completionTokens), cached_tokens: int(r.cachedTokens), reasoning_tokens: int(r.reasoningTokens),
+    usage_estimated: r.usageEstimated, cost_usd: num(r.costUsd), ttft_ms: int(r.ttftMs), latency_ms: num(r.latencyMs), status: r.status,
+    outcome: r.outcome ?? 'upstream_error', error_type: r.errorType, error_message: r.errorMessage,
+    request_body: auditBody(bodies, r.requestBody) ?? null, response_body: auditBody(bodies, r.responseBody) ?? null,
+  }
 }
 
-/** `INSERT ... VALUES (...), (...) ON CONFLICT DO NOTHING` for `n` rows: a replayed row is a no-op. */
-function insertSql(n: number): string {
-  const width = CALL_COLUMNS.length
-  const tuples: string[] = []
-  for (let i = 0; i < n; i++) {
-    const cells = CALL_COLUMNS.map((c, j) => {
-      const cast = CASTS[c]
-      return cast ? `$${i * width + j + 1}::${cast}` : `$${i * width + j + 1}`
-    })
-    tuples.push(`(${cells.join(',')})`)
-  }
-  return `INSERT INTO calls (${CALL_COLUMNS.join(',')}) VALUES ${tuples.join(',')} ON CONFLICT (request_id, started_at) DO NOTHING`
+/**
+ * Postgres text and jsonb cannot hold U+0000: a NUL anywhere (an upstream error message, a body)
+ * would fail the whole batch again on every replay. Drops each escaped NUL, leaving an escaped
+ * backslash followed by "u0000" alone.
+ */
+const stripNul = (json: string): string => (json.includes('\\u0000') ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1') : json)
+
+/** The batch parameter: the rows as one JSON array. */
+export function rowsJson(rows: readonly CallRecord[], bodies: AuditConfig['bodies']): string {
+  return stripNul(JSON.stringify(rows.map((r) => toRow(r, bodies))))
 }
 
 export interface SqlAuditSinkOptions {
@@ -49,7 +58,7 @@ export interface SqlAuditSinkOptions {
   bodies?: () => AuditConfig['bodies']
   /** Brings the schema up (migrations, partitions) before the first write; retried after a failure. */
   prepare?: () => Promise<void>
-  /** Rows per statement (Postgres allows 65535 parameters: 31 columns x 500 rows fits). */
+  /** Rows per statement (one JSON parameter each; bounds the size of a statement). */
   chunkRows?: number
 }
 
@@ -60,22 +69,12 @@ export interface SqlAuditSinkOptions {
 export class SqlAuditSink implements AuditSink {
   private ready = false
   private readonly chunkRows: number
-  private readonly sqlCache = new Map<number, string>()
 
   constructor(
     private readonly db: Database,
     private readonly opts: SqlAuditSinkOptions = {},
   ) {
-    this.chunkRows = Math.min(opts.chunkRows ?? 500, Math.floor(65_535 / CALL_COLUMNS.length))
-  }
-
-  private sql(n: number): string {
-    let s = this.sqlCache.get(n)
-    if (!s) {
-      s = insertSql(n)
-      if (this.sqlCache.size < 64) this.sqlCache.set(n, s)
-    }
-    return s
+    this.chunkRows = opts.chunkRows ?? 500
   }
 
   async write(rows: readonly CallRecord[]): Promise<void> {
@@ -86,8 +85,7 @@ export class SqlAuditSink implements AuditSink {
     }
     const bodies = this.opts.bodies?.() ?? 'none'
     for (let i = 0; i < rows.length; i += this.chunkRows) {
-      const chunk = rows.slice(i, i + this.chunkRows)
-      await this.db.query(this.sql(chunk.length), chunk.flatMap((r) => toParams(r, bodies)))
+      await this.db.query(INSERT_SQL, [rowsJson(rows.slice(i, i + this.chunkRows), bodies)])
     }
   }
 

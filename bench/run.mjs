@@ -27,6 +27,23 @@ const withPg = Boolean(process.env.DATABASE_URL) && process.env.BENCH_PG !== '0'
 const children = []
 let scratchDb = null
 
+/**
+ * Core 1 belongs to the gateway alone: the Postgres backends serving the scratch database go to core 0
+ * with the load generator and the mock (in production the database is another machine). Backends are
+ * per connection, so this runs before every measured run.
+ */
+async function pinDatabaseBackends() {
+  if (!pin || !scratchDb) return
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL })
+  try {
+    await admin.connect()
+    const { rows } = await admin.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [scratchDb])
+    for (const { pid } of rows) try { execFileSync('taskset', ['-pc', '0', String(pid)], { stdio: 'ignore' }) } catch {}
+  } finally {
+    await admin.end().catch(() => undefined)
+  }
+}
+
 /** utime + stime of a process in ms, from /proc (Linux); null elsewhere. */
 function cpuMs(pid) {
   try {
@@ -139,6 +156,7 @@ async function main() {
       for (const name of order) {
         const url = `${targets[name]}/v1/chat/completions`
         await fixedRate({ url, body, headers, rate, seconds: 1 })
+        await pinDatabaseBackends()
         const { latencies, failed } = await fixedRate({ url, body, headers, rate, seconds: rateDuration })
         const r = { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), mean: mean(latencies), bad: failed }
         ;(rateResults[name] ??= []).push(r)
@@ -153,6 +171,7 @@ async function main() {
     for (const [scenario, payload] of Object.entries(scenarios)) {
       for (const name of order) {
         await load(targets[name], payload, warmup)
+        await pinDatabaseBackends()
         const cpu0 = pids[name] ? cpuMs(pids[name]) : null
         const r = await load(targets[name], payload, duration)
         const cpu1 = pids[name] ? cpuMs(pids[name]) : null

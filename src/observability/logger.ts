@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino'
+import { markPlain } from './call-log.js'
 
 /** The single list of paths pino redacts: keys and credentials never reach logs. */
 export const redactPaths = [
@@ -34,7 +35,7 @@ export function loggerOptions(level: string): LoggerOptions {
  * on shutdown too (flushLogger).
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(loggerOptions(level), destination ?? pino.destination({ dest: 1, sync: false, minLength: 32_768, maxWrite: 65_536, periodicFlush: 250 }))
+  return markPlain(pino(loggerOptions(level), destination ?? pino.destination({ dest: 1, sync: false, minLength: 32_768, maxWrite: 65_536, periodicFlush: 250 })))
 }
 
 export function flushLogger(logger: Logger): void {

@@ -15,8 +15,10 @@ export function openaiHeaders(ctx: AdapterContext): Record<string, string> {
  * and in streams a request for the usage chunk so every call has token counts.
  */
 export function chatRequest(req: ChatRequest, ctx: AdapterContext): UpstreamRequest {
-  const body: Record<string, unknown> = { ...req, model: ctx.target.model }
-  if (ctx.stream) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true }
+  // a copy only when something changes (often the logical model is named like the upstream one)
+  let body: Record<string, unknown> = req
+  if (req.model !== ctx.target.model) body = { ...req, model: ctx.target.model }
+  if (ctx.stream) body = { ...body, stream_options: { ...(req.stream_options ?? {}), include_usage: true } }
   return {
     ...endpoint(ctx.target.config.base_url ?? DEFAULT_OPENAI_BASE, '/chat/completions'),
     method: 'POST',

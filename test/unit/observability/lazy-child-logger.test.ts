@@ -42,3 +42,37 @@ t.test('the call logger writes to the same destination, with the base fields', a
   t.match(lines[0], { level: 30, service: 'switchyard', requestId: 'req_2', team: 'a', msg: 'call' })
   t.type(lines[0]?.time, 'string')
 })
+
+t.test('the call line written directly is the line pino writes for the same fields', async (t) => {
+  const { newCallRecord } = await import('../../../src/core/call-record.js')
+  const { logCall } = await import('../../../src/observability/call-log.js')
+  const { pino } = await import('pino')
+  const { loggerOptions } = await import('../../../src/observability/logger.js')
+  const records = [newCallRecord('req_a', 'chat.completions', new Date(0))]
+  const full = newCallRecord('req_b"\\\u0001é', 'embeddings', new Date(0))
+  Object.assign(full, {
+    teamId: 'legal', sessionId: 's-1', requestedModel: 'fast', rule: 'code "r"', policyVersion: 'abc', reason: 'rule "code" matched\n',
+    provider: 'openai', model: 'gpt-4o-mini', stream: true, status: 200, outcome: 'ok', errorType: null, latencyMs: 12.25, ttftMs: 3,
+    promptTokens: 10, completionTokens: 2, costUsd: 0.0000123, traceId: '0af7651916cd43dd8448eb211c80319c',
+  })
+  full.attempts.push({ provider: 'openai', model: 'gpt-4o-mini', status: 200, latency_ms: 10, error: null })
+  records.push(full)
+  for (const r of records) {
+    const direct = capture()
+    logCall(callLogger(direct.logger), r)
+    const viaPino: string[] = []
+    const plain = pino(loggerOptions('info'), { write: (l: string) => void viaPino.push(l) })
+    logCall(plain, r)
+    await new Promise((res) => setImmediate(res))
+    const a = direct.lines[0]!
+    const b = JSON.parse(viaPino[0]!) as Record<string, unknown>
+    t.type(a.time, 'string')
+    t.same({ ...a, time: 0 }, { ...b, time: 0 }, `${r.requestId}: same fields and values`)
+    t.same(Object.keys(a), Object.keys(b), 'same order')
+  }
+  const quiet = capture()
+  quiet.logger.level = 'warn'
+  logCall(callLogger(quiet.logger), records[1]!)
+  await new Promise((res) => setImmediate(res))
+  t.equal(quiet.lines.length, 0, 'no line below the info level')
+})

@@ -1,18 +1,13 @@
-import type { Logger } from 'pino'
 import { finishCall } from '../core/finish-call.js'
-import { callLogger, logCall } from '../observability/call-log.js'
+import { logCall } from '../observability/call-log.js'
 import { closeCallSpan } from '../observability/call-span.js'
 import { withActiveSpan } from '../observability/tracer.js'
 import type { CallState } from './call-state.js'
 import type { GatewayDeps } from './deps.js'
 
-const callLoggers = new WeakMap<Logger, Logger>()
-
 /** Closes a proxied call once: audit and metrics (inside its span), the call log line, then the span. */
 export function closeCall(deps: GatewayDeps, call: CallState, status: number): void {
   if (!withActiveSpan(call.span, () => finishCall(deps, call.record, call.startMono, status))) return
-  let log = callLoggers.get(deps.logger)
-  if (!log) callLoggers.set(deps.logger, (log = callLogger(deps.logger)))
-  logCall(log, call.record)
+  logCall(deps.logger, call.record)
   closeCallSpan(call.span, call.record, (p) => deps.runtime.current.config.gateway.providers[p]?.type)
 }

@@ -1,6 +1,7 @@
 import type { CallRecord } from '../core/call-record.js'
 import { pino, type Logger } from 'pino'
 import type { Log } from '../core/call-context.js'
+import { isPlainLogger } from './logger.js'
 
 /** The fields of the call line, in order. No prompts, no keys: ids, routing, outcome, timings. */
 function callFields(r: CallRecord) {
@@ -28,14 +29,6 @@ function callFields(r: CallRecord) {
   }
 }
 
-/** Loggers made by createLogger (and their children): plain pino, no formatters, mixins or hooks. */
-const plainLoggers = new WeakSet<object>()
-
-export function markPlain(logger: Logger): Logger {
-  plainLoggers.add(logger)
-  return logger
-}
-
 const str = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v))
 const num = (v: number | null): string => (v === null || !Number.isFinite(v) ? 'null' : String(v))
 
@@ -52,21 +45,13 @@ function callLine(logger: Logger, r: CallRecord): string {
 }
 
 /**
- * The one log line per call. Every field is listed in callFields and none can hold a secret, so it
- * skips the redaction pass: through callLogger, or serialized directly for the gateway's own loggers.
+ * The one log line per call. Every field is listed in callFields and none can hold a secret, so on
+ * the gateway's own logger it is serialized directly, without pino's redaction pass.
  */
 export function logCall(log: Log, r: CallRecord): void {
-  if (plainLoggers.has(log)) {
-    const logger = log as Logger
-    if (!logger.isLevelEnabled('info')) return
-    ;(logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym]!.write(callLine(logger, r))
+  if (isPlainLogger(log)) {
+    if (log.isLevelEnabled('info')) (log as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym]!.write(callLine(log, r))
     return
   }
   log.info(callFields(r), 'call')
-}
-
-/** The logger for call lines: the gateway's logger, same destination, without the redaction pass. */
-export function callLogger(logger: Logger): Logger {
-  const child = logger.child({}, { redact: [] })
-  return plainLoggers.has(logger) ? markPlain(child) : child
 }

@@ -1,5 +1,4 @@
 import { pino, type Logger, type LoggerOptions } from 'pino'
-import { markPlain } from './call-log.js'
 
 /** The single list of paths pino redacts: keys and credentials never reach logs. */
 export const redactPaths = [
@@ -28,6 +27,11 @@ export function loggerOptions(level: string): LoggerOptions {
   }
 }
 
+/** Loggers made by createLogger: plain pino (no formatters, mixins or hooks), safe to write lines to directly. */
+const plainLoggers = new WeakSet<Logger>()
+
+export const isPlainLogger = (log: object): log is Logger => plainLoggers.has(log as Logger)
+
 /**
  * stdout through an asynchronous sonic-boom destination: log lines are batched into writes of
  * 32 KiB or more instead of one write per call (each write converts and copies its text on the
@@ -35,7 +39,9 @@ export function loggerOptions(level: string): LoggerOptions {
  * on shutdown too (flushLogger).
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return markPlain(pino(loggerOptions(level), destination ?? pino.destination({ dest: 1, sync: false, minLength: 32_768, maxWrite: 65_536, periodicFlush: 250 })))
+  const logger = pino(loggerOptions(level), destination ?? pino.destination({ dest: 1, sync: false, minLength: 32_768, maxWrite: 65_536, periodicFlush: 250 }))
+  plainLoggers.add(logger)
+  return logger
 }
 
 export function flushLogger(logger: Logger): void {

@@ -3,7 +3,8 @@ import { Writable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import { createLogger } from '../../../src/observability/logger.js'
 import { lazyChildLogger } from '../../../src/observability/lazy-child-logger.js'
-import { callLogger } from '../../../src/observability/call-log.js'
+import { logCall } from '../../../src/observability/call-log.js'
+import { newCallRecord } from '../../../src/core/call-record.js'
 
 function capture() {
   const lines: Array<Record<string, unknown>> = []
@@ -35,17 +36,17 @@ t.test('the request logger is built on first use and carries the request id', as
   t.match(lines[1], { requestId: 'req_1', msg: 'again' })
 })
 
-t.test('the call logger writes to the same destination, with the base fields', async (t) => {
+t.test('the call line goes to the logger destination, with the base fields', async (t) => {
   const { lines, logger } = capture()
-  callLogger(logger).info({ requestId: 'req_2', team: 'a' }, 'call')
+  const r = newCallRecord('req_2', 'chat.completions', new Date(0))
+  r.teamId = 'a'
+  logCall(logger, r)
   await new Promise((r) => setImmediate(r))
   t.match(lines[0], { level: 30, service: 'switchyard', requestId: 'req_2', team: 'a', msg: 'call' })
   t.type(lines[0]?.time, 'string')
 })
 
 t.test('the call line written directly is the line pino writes for the same fields', async (t) => {
-  const { newCallRecord } = await import('../../../src/core/call-record.js')
-  const { logCall } = await import('../../../src/observability/call-log.js')
   const { pino } = await import('pino')
   const { loggerOptions } = await import('../../../src/observability/logger.js')
   const records = [newCallRecord('req_a', 'chat.completions', new Date(0))]
@@ -59,7 +60,7 @@ t.test('the call line written directly is the line pino writes for the same fiel
   records.push(full)
   for (const r of records) {
     const direct = capture()
-    logCall(callLogger(direct.logger), r)
+    logCall(direct.logger, r)
     const viaPino: string[] = []
     const plain = pino(loggerOptions('info'), { write: (l: string) => void viaPino.push(l) })
     logCall(plain, r)
@@ -72,7 +73,7 @@ t.test('the call line written directly is the line pino writes for the same fiel
   }
   const quiet = capture()
   quiet.logger.level = 'warn'
-  logCall(callLogger(quiet.logger), records[1]!)
+  logCall(quiet.logger, records[1]!)
   await new Promise((res) => setImmediate(res))
   t.equal(quiet.lines.length, 0, 'no line below the info level')
 })

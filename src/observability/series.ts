@@ -88,16 +88,10 @@ interface ValueSeries {
   value: number
 }
 
-export class CounterFamily<L extends string> extends Family<L, ValueSeries> {
-  readonly type = 'counter'
-
+/** One number per series: the shared part of counters and gauges. */
+abstract class ValueFamily<L extends string> extends Family<L, ValueSeries> {
   protected create(labels: Record<string, string>): ValueSeries {
     return { labels, value: 0 }
-  }
-
-  inc(labels: Labels<L>, value = 1): void {
-    if (!(value >= 0)) throw new TypeError(`${this.name}: counters only go up (got ${value})`)
-    this.at(labels).value += value
   }
 
   getForPromString(): Exported {
@@ -105,12 +99,17 @@ export class CounterFamily<L extends string> extends Family<L, ValueSeries> {
   }
 }
 
-export class GaugeFamily<L extends string> extends Family<L, ValueSeries> {
-  readonly type = 'gauge'
+export class CounterFamily<L extends string> extends ValueFamily<L> {
+  readonly type = 'counter'
 
-  protected create(labels: Record<string, string>): ValueSeries {
-    return { labels, value: 0 }
+  inc(labels: Labels<L>, value = 1): void {
+    if (!(value >= 0)) throw new TypeError(`${this.name}: counters only go up (got ${value})`)
+    this.at(labels).value += value
   }
+}
+
+export class GaugeFamily<L extends string> extends ValueFamily<L> {
+  readonly type = 'gauge'
 
   inc(labels: Labels<L>, value = 1): void {
     this.at(labels).value += value
@@ -122,10 +121,6 @@ export class GaugeFamily<L extends string> extends Family<L, ValueSeries> {
 
   set(labels: Labels<L>, value: number): void {
     this.at(labels).value = value
-  }
-
-  getForPromString(): Exported {
-    return { name: this.name, help: this.help, type: this.type, aggregator: 'sum', values: [...this.series.values()].map((s) => ({ labels: s.labels, value: s.value })) }
   }
 }
 

@@ -79,8 +79,8 @@ export class StoreAuthenticator implements Authenticator {
       const { teamId, team, key: k } = hit
       if (k.expires_at && Date.parse(k.expires_at) <= this.now()) throw invalid('This API key has expired.')
       this.deps.onConfigKey?.()
-      const fromConfig: Principal = { teamId, team, keyId: `config:${teamId}:${k.name}`, keyName: k.name, keyModels: k.models, keyRpm: k.rpm, keyTpm: k.tpm, keyBudgetUsd: k.budget_usd }
-      return { ...fromConfig, team: (await orUnavailable(this.deps.teams.resolve(teamId))) ?? team }
+      const merged = (await orUnavailable(this.deps.teams.resolve(teamId))) ?? team
+      return { teamId, team: merged, keyId: `config:${teamId}:${k.name}`, keyName: k.name, keyModels: k.models, keyRpm: k.rpm, keyTpm: k.tpm, keyBudgetUsd: k.budget_usd }
     }
 
     const rec = this.deps.keys ? await orUnavailable(this.deps.keys.find(digest)) : null

@@ -63,7 +63,7 @@ const timeoutCodes: Record<string, string> = {
  * event as well as an AbortSignal; this one costs a fraction of an AbortController (an EventTarget),
  * and every upstream attempt makes one.
  */
-export class AttemptSignal extends EventEmitter {
+class AttemptSignal extends EventEmitter {
   aborted = false
   reason: unknown = undefined
 
@@ -122,25 +122,24 @@ export class UndiciTransport implements Transport {
   async send(req: UpstreamRequest, { signal, timeouts }: SendOptions): Promise<UpstreamResponse> {
     // one signal per attempt, aborted by the call's signal, the total timeout, or the first-byte
     // timeout (cheaper than AbortSignal.any + AbortSignal.timeout on Node 20)
-    const controller = new AttemptSignal()
-    const totalTimer = setTimeout(() => controller.abort(totalTimedOut), timeouts.total_ms)
+    const attempt = new AttemptSignal()
+    const totalTimer = setTimeout(() => attempt.abort(totalTimedOut), timeouts.total_ms)
     totalTimer.unref()
     // first byte = the response headers, and for streams the first body bytes too (an SSE upstream
     // may send its headers at once and then hang); cleared by firstByte()
-    let firstByteTimer: NodeJS.Timeout | undefined = setTimeout(() => controller.abort(firstByteTimedOut), timeouts.first_byte_ms)
+    let firstByteTimer: NodeJS.Timeout | undefined = setTimeout(() => attempt.abort(firstByteTimedOut), timeouts.first_byte_ms)
     firstByteTimer.unref()
     const firstByte = () => {
       clearTimeout(firstByteTimer)
       firstByteTimer = undefined
     }
-    const onClientAbort = () => controller.abort(signal.reason)
+    const onClientAbort = () => attempt.abort(signal.reason)
     signal.addEventListener('abort', onClientAbort, { once: true })
     const release = () => {
       clearTimeout(totalTimer)
       firstByte()
       signal.removeEventListener('abort', onClientAbort)
     }
-    const attempt = controller
     let res: Dispatcher.ResponseData
     try {
       res = await this.pool(req.origin, timeouts.connect_ms).request({
@@ -148,7 +147,7 @@ export class UndiciTransport implements Transport {
         path: req.path,
         headers: req.headers,
         body: req.body,
-        signal: controller,
+        signal: attempt,
         headersTimeout: timeouts.first_byte_ms + 1000, // backstop: the gateway's own timer fires first
         bodyTimeout: timeouts.idle_ms,
       })

@@ -76,7 +76,7 @@ export async function withAttempts<T>(
         const wait = backoffMs(n, gwErr, opts.resilience, random)
         if (wait === null) break // the upstream asked for longer than we wait: try the next target
         try {
-          await sleep(wait, undefined, { signal: ctx.signal })
+          await sleep(wait, undefined, { signal: ctx.signal.asAbortSignal() })
         } catch {
           throw abortError(ctx.signal)
         }

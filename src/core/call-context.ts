@@ -1,5 +1,6 @@
 import type { CallRecord } from './call-record.js'
 import type { Principal } from './principal.js'
+import type { CallSignal } from './call-signal.js'
 
 /** The minimal logger the core needs (pino's child loggers fit). */
 export interface Log {
@@ -15,7 +16,7 @@ export interface CallContext {
   readonly principal: Principal
   readonly headers: Readonly<Record<string, string | string[] | undefined>>
   /** Aborted when the client disconnects. */
-  readonly signal: AbortSignal
+  readonly signal: CallSignal
   readonly record: CallRecord
   /** Monotonic start time, ms. */
   readonly startMono: number

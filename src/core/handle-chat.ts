@@ -49,10 +49,11 @@ export type ChatResult =
  * One chat completion, through the whole pipeline: validate -> context -> limits -> policy ->
  * route -> attempts -> response. Audit and metrics are closed by finishCall once the response ends.
  */
-export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown): Promise<ChatResult> {
+export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown, rawBody?: string): Promise<ChatResult> {
   const rt = deps.runtime.current // this call keeps this runtime even if a reload happens meanwhile
   const r = ctx.record
   let req = parseBody(chatRequestSchema, body)
+  const asSent = req
   r.requestedModel = req.model
   r.stream = req.stream === true
   r.userId = req.user ?? null
@@ -76,11 +77,13 @@ export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown
   const stream = req.stream === true
   const clientWantsUsage = req.stream_options?.include_usage === true
   const timeoutsFor = (t: Target) => resolveTimeouts(rt.config.gateway.resilience, t, rt.catalog.resolve(decision.route).timeouts)
+  // the stages above return a new object when they change the request
+  const raw = req === asSent ? rawBody : undefined
 
   const { target, value } = await withAttempts(ctx, targets, { resilience: rt.config.gateway.resilience, clock: deps.clock, health: deps.health }, (t) => traceAttempt(r, t, stream, async (span) => {
     const adapter = adapterFor(t.config.type)
     if (!adapter) throw new GatewayError('upstream_unavailable', `No adapter for provider type "${t.config.type}".`)
-    const actx = adapterContext(deps, rt, t, stream)
+    const actx = adapterContext(deps, rt, t, stream, raw)
     const upstreamReq = adapter.chatRequest(req, actx)
     injectTraceHeaders(upstreamReq.headers)
     const upstream = await deps.transports.for(t).send(upstreamReq, { signal: ctx.signal, timeouts: timeoutsFor(t) })
@@ -144,8 +147,8 @@ export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown
   return { kind: 'stream', body: relay() }
 }
 
-function adapterContext(deps: ChatDeps, rt: Runtime, target: Target, stream: boolean): AdapterContext {
-  return { target, apiKey: rt.config.secrets.get(target.provider), stream, now: () => Math.floor(deps.clock.now() / 1000), newId: deps.newId }
+function adapterContext(deps: ChatDeps, rt: Runtime, target: Target, stream: boolean, rawBody?: string): AdapterContext {
+  return { target, apiKey: rt.config.secrets.get(target.provider), stream, now: () => Math.floor(deps.clock.now() / 1000), newId: deps.newId, rawBody }
 }
 
 export async function upstreamFailure(adapter: ProviderAdapter, res: UpstreamResponse, actx: AdapterContext): Promise<GatewayError> {

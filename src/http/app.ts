@@ -42,6 +42,15 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance
   app.decorateRequest('call', null)
   app.decorateRequest('principal', null)
+  app.decorateRequest('rawBody', null)
+  // fastify's own JSON parser (errors, prototype-poisoning checks), keeping the text: an upstream
+  // request that is exactly the client's can go out as this text (AdapterContext.rawBody)
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string
+    parseJson(request, body as string, done)
+  })
   registerErrorHandling(app)
 
   app.addHook('onRequest', (request, reply, done) => {

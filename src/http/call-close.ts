@@ -20,7 +20,7 @@ export function registerCallClose(app: FastifyInstance, deps: GatewayDeps): void
   app.addHook('onSend', (request, reply, payload, done) => {
     const call = request.call
     if (call) {
-      if (clientLeft(call.abort.signal)) close(request, 499)
+      if (clientLeft(call.abort)) close(request, 499)
       else call.onLeftAfterSend = () => close(request, 499)
     }
     done(null, payload)

@@ -3,6 +3,7 @@ import type { CallContext } from '../core/call-context.js'
 import { newCallRecord, type CallRecord } from '../core/call-record.js'
 import type { Principal } from '../core/principal.js'
 import type { Span } from '../observability/tracer.js'
+import { CallSignal } from '../core/call-signal.js'
 
 /** Per-request audit state, created when a proxied route's request arrives, before the body is even read. */
 export interface CallState {
@@ -12,7 +13,7 @@ export interface CallState {
    * Aborted when the client goes away (plain abort), or with a GatewayError reason when the gateway
    * ends the call itself (shutdown deadline); `clientLeft(signal)` tells the two apart.
    */
-  abort: AbortController
+  abort: CallSignal
   responseHeaders: Record<string, string>
   /** Server span of the call (non-recording when tracing is off). */
   span?: Span
@@ -29,7 +30,7 @@ declare module 'fastify' {
 }
 
 export function startCall(request: FastifyRequest, reply: FastifyReply, endpoint: CallRecord['endpoint'], startMono: number, now: Date): CallState {
-  const abort = new AbortController()
+  const abort = new CallSignal()
   const state: CallState = { record: newCallRecord(request.id, endpoint, now), startMono, abort, responseHeaders: { 'x-request-id': request.id } }
   const sessionId = request.headers['x-switchyard-session']
   if (typeof sessionId === 'string' && sessionId !== '') state.record.sessionId = sessionId.slice(0, 200)
@@ -53,7 +54,7 @@ export function callContext(request: FastifyRequest, state: CallState, principal
     requestId: request.id,
     principal,
     headers: request.headers,
-    signal: state.abort.signal,
+    signal: state.abort,
     record: r,
     startMono: state.startMono,
     log: request.log,

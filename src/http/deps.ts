@@ -27,6 +27,8 @@ export interface GatewayDeps extends ChatDeps {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null
+    /** The JSON body's text, as the client sent it (null for other content types). */
+    rawBody: string | null
   }
   interface FastifyContextConfig {
     /** Set on proxied routes: an audit record is opened for every request they receive. */

@@ -1,12 +1,13 @@
 import type { ServerResponse } from 'node:http'
 import { once } from 'node:events'
 import { clientLeft } from '../providers/shared/transport.js'
+import type { AbortState } from '../core/call-signal.js'
 
 /**
  * Writes an SSE body to the raw response with backpressure: when the socket's buffer is full we
  * wait for `drain`, which also pauses reading from the upstream. Stops at once if the client leaves.
  */
-export async function pipeSse(res: ServerResponse, headers: Record<string, string | number | string[]>, body: AsyncIterable<string>, signal: AbortSignal): Promise<void> {
+export async function pipeSse(res: ServerResponse, headers: Record<string, string | number | string[]>, body: AsyncIterable<string>, signal: AbortState): Promise<void> {
   res.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' })
   const iterator = body[Symbol.asyncIterator]()
   try {

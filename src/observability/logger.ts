@@ -18,12 +18,31 @@ export const redactPaths = [
   'token',
 ]
 
+let cachedSecond = Number.NaN
+let cachedPrefix = ''
+
+/**
+ * pino's `isoTime` (`,"time":"2026-11-24T04:09:18.123Z"`) for the clock reading `now`, formatting
+ * the date part once per second: the full toISOString on every log line showed in profiles.
+ */
+export function isoTimeAt(now: number): string {
+  const second = Math.floor(now / 1000)
+  if (second !== cachedSecond) {
+    cachedSecond = second
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20) // up to and including the "."
+  }
+  const ms = now - second * 1000
+  return `,"time":"${cachedPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`
+}
+
+const isoTime = (): string => isoTimeAt(Date.now())
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     redact: { paths: redactPaths, censor: '[redacted]' },
     base: { service: 'switchyard' },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTime,
   }
 }
 

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { CallRecord } from '../core/call-record.js'
-import { CounterFamily, GaugeFamily, HistogramFamily } from './series.js'
+import { CounterFamily, GaugeFamily, HistogramFamily, seriesResets, type HistogramSeries, type ValueSeries } from './series.js'
 
 const statusClass = (status: number | null): string => (status === null ? 'none' : `${Math.floor(status / 100)}xx`)
 const orNone = (v: string | null | undefined): string => v ?? 'none'
@@ -23,6 +23,9 @@ export interface MetricsOptions {
 export class Metrics {
   readonly registry = new Registry()
   private readonly genAiSystem: (provider: string) => string
+  private readonly shapes = new Map<string, CallShape>()
+  private readonly attemptShapes = new Map<string, AttemptShape>()
+  private shapesEpoch = seriesResets()
 
   // --- requests (switchyard_*) -------------------------------------------------------------
   readonly requests = new CounterFamily({
@@ -224,45 +227,117 @@ export class Metrics {
 
   /** Called once per finished call, from its audit record. */
   observeCall(r: CallRecord): void {
-    const provider = orNone(r.provider)
-    const model = orNone(r.model)
-    const team = orNone(r.teamId)
-    const outcome = orNone(r.outcome)
-    this.requests.inc({ endpoint: r.endpoint, team, provider, model, rule: orNone(r.rule), outcome, status_class: statusClass(r.status) })
-    if (r.latencyMs !== null) {
-      this.requestDuration.observe({ endpoint: r.endpoint, provider, model, outcome, stream: String(r.stream) }, r.latencyMs / 1000)
-    }
-    if (r.outcome === 'rate_limited' || r.outcome === 'over_budget') this.limited.inc({ team, reason: r.outcome })
-    this.observeAttempts(r)
-    if (r.promptTokens) this.tokens.inc({ team, provider, model, direction: 'input' }, r.promptTokens)
-    if (r.completionTokens) this.tokens.inc({ team, provider, model, direction: 'output' }, r.completionTokens)
-    if (r.cachedTokens) this.tokens.inc({ team, provider, model, direction: 'cached' }, r.cachedTokens)
-    if (r.reasoningTokens) this.tokens.inc({ team, provider, model, direction: 'reasoning' }, r.reasoningTokens)
-    if (r.costUsd) this.cost.inc({ team, provider, model }, r.costUsd)
+    const shape = this.callShape(r)
+    this.requests.add(shape.requests)
+    if (r.latencyMs !== null) this.requestDuration.observeSeries(shape.duration ??= this.requestDuration.at({ endpoint: r.endpoint, provider: shape.provider, model: shape.model, outcome: shape.outcome, stream: String(r.stream) }), r.latencyMs / 1000)
+    if (r.outcome === 'rate_limited' || r.outcome === 'over_budget') this.limited.inc({ team: shape.team, reason: r.outcome })
+    this.observeAttempts(r, shape)
+    if (r.promptTokens) this.tokens.add(shape.tokens[0] ??= this.tokenSeries(shape, 'input'), r.promptTokens)
+    if (r.completionTokens) this.tokens.add(shape.tokens[1] ??= this.tokenSeries(shape, 'output'), r.completionTokens)
+    if (r.cachedTokens) this.tokens.add(shape.tokens[2] ??= this.tokenSeries(shape, 'cached'), r.cachedTokens)
+    if (r.reasoningTokens) this.tokens.add(shape.tokens[3] ??= this.tokenSeries(shape, 'reasoning'), r.reasoningTokens)
+    if (r.costUsd) this.cost.add(shape.cost ??= this.cost.at({ team: shape.team, provider: shape.provider, model: shape.model }), r.costUsd)
     if (r.provider !== null && r.model !== null) {
       const op = { gen_ai_operation_name: operationName(r), gen_ai_system: this.genAiSystem(r.provider), gen_ai_request_model: r.model }
-      if (r.promptTokens !== null) this.genAiTokenUsage.observe({ ...op, gen_ai_token_type: 'input' }, r.promptTokens)
-      if (r.completionTokens !== null) this.genAiTokenUsage.observe({ ...op, gen_ai_token_type: 'output' }, r.completionTokens)
-      if (r.stream && r.ttftMs !== null) this.genAiTimeToFirstToken.observe(op, r.ttftMs / 1000)
+      if (r.promptTokens !== null) this.genAiTokenUsage.observeSeries(shape.genAiInput ??= this.genAiTokenUsage.at({ ...op, gen_ai_token_type: 'input' }), r.promptTokens)
+      if (r.completionTokens !== null) this.genAiTokenUsage.observeSeries(shape.genAiOutput ??= this.genAiTokenUsage.at({ ...op, gen_ai_token_type: 'output' }), r.completionTokens)
+      if (r.stream && r.ttftMs !== null) this.genAiTimeToFirstToken.observeSeries(shape.ttft ??= this.genAiTimeToFirstToken.at(op), r.ttftMs / 1000)
     }
   }
 
-  private observeAttempts(r: CallRecord): void {
+  /**
+   * The series a call of this shape updates, looked up once per call: a call touches about ten
+   * series, and building each one's label key was most of the metrics' cost per call. Handles are
+   * filled on first use, so /metrics shows only series that were updated, as before.
+   */
+  private callShape(r: CallRecord): CallShape {
+    if (this.shapesEpoch !== seriesResets() || this.shapes.size >= MAX_SHAPES || this.attemptShapes.size >= MAX_SHAPES) {
+      this.shapes.clear()
+      this.attemptShapes.clear()
+      this.shapesEpoch = seriesResets()
+    }
+    const key = `${r.endpoint}\u0001${r.teamId}\u0001${r.provider}\u0001${r.model}\u0001${r.rule}\u0001${r.outcome}\u0001${r.status}\u0001${r.stream}`
+    let shape = this.shapes.get(key)
+    if (!shape) {
+      const team = orNone(r.teamId)
+      const provider = orNone(r.provider)
+      const model = orNone(r.model)
+      const outcome = orNone(r.outcome)
+      shape = {
+        team, provider, model, outcome,
+        requests: this.requests.at({ endpoint: r.endpoint, team, provider, model, rule: orNone(r.rule), outcome, status_class: statusClass(r.status) }),
+        duration: null, overhead: null, tokens: [null, null, null, null], cost: null, genAiInput: null, genAiOutput: null, ttft: null,
+      }
+      this.shapes.set(key, shape)
+    }
+    return shape
+  }
+
+  private tokenSeries(shape: CallShape, direction: string): ValueSeries {
+    return this.tokens.at({ team: shape.team, provider: shape.provider, model: shape.model, direction })
+  }
+
+  private attemptShape(r: CallRecord, a: CallRecord['attempts'][number]): AttemptShape {
+    const error = a.error === null ? null : errorType(a.error)
+    const op = operationName(r)
+    const key = `${a.provider}\u0001${a.model}\u0001${a.status}\u0001${error}\u0001${op}`
+    let shape = this.attemptShapes.get(key)
+    if (!shape) {
+      const labels = { gen_ai_operation_name: op, gen_ai_system: this.genAiSystem(a.provider), gen_ai_request_model: a.model }
+      shape = {
+        attempts: this.upstreamAttempts.at({ provider: a.provider, model: a.model, status_class: statusClass(a.status) }),
+        duration: this.genAiOperationDuration.at(error === null ? labels : { ...labels, error_type: error }),
+      }
+      this.attemptShapes.set(key, shape)
+    }
+    return shape
+  }
+
+  private observeAttempts(r: CallRecord, shape: CallShape): void {
     let upstreamMs = 0
-    r.attempts.forEach((a, i) => {
+    const attempts = r.attempts
+    for (let i = 0; i < attempts.length; i++) {
+      const a = attempts[i]!
       upstreamMs += a.latency_ms
-      this.upstreamAttempts.inc({ provider: a.provider, model: a.model, status_class: statusClass(a.status) })
-      const op = { gen_ai_operation_name: operationName(r), gen_ai_system: this.genAiSystem(a.provider), gen_ai_request_model: a.model }
-      this.genAiOperationDuration.observe(a.error === null ? op : { ...op, error_type: errorType(a.error) }, a.latency_ms / 1000)
-      const prev = r.attempts[i - 1]
-      if (!prev) return
+      const as = this.attemptShape(r, a)
+      this.upstreamAttempts.add(as.attempts)
+      this.genAiOperationDuration.observeSeries(as.duration, a.latency_ms / 1000)
+      const prev = attempts[i - 1]
+      if (!prev) continue
       if (prev.provider === a.provider && prev.model === a.model) this.retries.inc({ provider: a.provider, model: a.model })
       else this.fallbacks.inc({ provider: prev.provider, model: prev.model })
-    })
-    if (r.attempts.length === 0 || r.latencyMs === null) return
+    }
+    if (attempts.length === 0 || r.latencyMs === null) return
     const until = r.stream && r.ttftMs !== null ? r.ttftMs : r.latencyMs
-    this.overhead.observe({ endpoint: r.endpoint, provider: orNone(r.provider ?? r.attempts.at(-1)?.provider), model: orNone(r.model ?? r.attempts.at(-1)?.model) }, Math.max(0, until - upstreamMs) / 1000)
+    const overhead = Math.max(0, until - upstreamMs) / 1000
+    // the call's own provider/model, or (a call that failed on every target) its last attempt's
+    if (r.provider !== null && r.model !== null) this.overhead.observeSeries(shape.overhead ??= this.overhead.at({ endpoint: r.endpoint, provider: r.provider, model: r.model }), overhead)
+    else this.overhead.observe({ endpoint: r.endpoint, provider: orNone(r.provider ?? attempts.at(-1)?.provider), model: orNone(r.model ?? attempts.at(-1)?.model) }, overhead)
   }
+}
+
+/** Distinct call shapes kept before the cache starts over (the labels are bounded; this bounds the rest). */
+const MAX_SHAPES = 5000
+
+interface CallShape {
+  team: string
+  provider: string
+  model: string
+  outcome: string
+  requests: ValueSeries
+  duration: HistogramSeries | null
+  overhead: HistogramSeries | null
+  /** input, output, cached, reasoning */
+  tokens: [ValueSeries | null, ValueSeries | null, ValueSeries | null, ValueSeries | null]
+  cost: ValueSeries | null
+  genAiInput: HistogramSeries | null
+  genAiOutput: HistogramSeries | null
+  ttft: HistogramSeries | null
+}
+
+interface AttemptShape {
+  attempts: ValueSeries
+  duration: HistogramSeries
 }
 
 const operationName = (r: CallRecord): string => (r.endpoint === 'embeddings' ? 'embeddings' : 'chat')

@@ -34,6 +34,10 @@ interface Exported {
   aggregator: 'sum'
 }
 
+/** Family resets so far: callers that keep series handles drop them when this changes. */
+let resets = 0
+export const seriesResets = (): number => resets
+
 abstract class Family<L extends string, S> {
   readonly name: string
   readonly help: string
@@ -50,8 +54,11 @@ abstract class Family<L extends string, S> {
 
   protected abstract create(labels: Record<string, string>): S
 
-  /** The series for these labels, created on first use. */
-  protected at(labels: Labels<L>): S {
+  /**
+   * The series for these labels, created on first use. Its handle may be kept and updated directly
+   * (add / observeSeries) for as long as seriesResets() is unchanged.
+   */
+  at(labels: Labels<L>): S {
     let key = ''
     for (const n of this.labelNames) key += labels[n] === undefined ? '\u0002' : `${labels[n]}\u0001`
     let s = this.series.get(key)
@@ -71,6 +78,7 @@ abstract class Family<L extends string, S> {
 
   reset(): void {
     this.series.clear()
+    resets++
   }
 
   abstract getForPromString(): Exported
@@ -83,7 +91,7 @@ abstract class Family<L extends string, S> {
   }
 }
 
-interface ValueSeries {
+export interface ValueSeries {
   labels: Record<string, string>
   value: number
 }
@@ -103,8 +111,18 @@ export class CounterFamily<L extends string> extends ValueFamily<L> {
   readonly type = 'counter'
 
   inc(labels: Labels<L>, value = 1): void {
-    if (!(value >= 0)) throw new TypeError(`${this.name}: counters only go up (got ${value})`)
+    this.check(value)
     this.at(labels).value += value
+  }
+
+  /** inc() on a series handle from at(). */
+  add(series: ValueSeries, value = 1): void {
+    this.check(value)
+    series.value += value
+  }
+
+  private check(value: number): void {
+    if (!(value >= 0)) throw new TypeError(`${this.name}: counters only go up (got ${value})`)
   }
 }
 
@@ -124,7 +142,7 @@ export class GaugeFamily<L extends string> extends ValueFamily<L> {
   }
 }
 
-interface HistogramSeries {
+export interface HistogramSeries {
   labels: Record<string, string>
   /** Observations per bucket (not cumulative); the last slot is above the highest bound. */
   counts: Float64Array
@@ -146,8 +164,21 @@ export class HistogramFamily<L extends string> extends Family<L, HistogramSeries
   }
 
   observe(labels: Labels<L>, value: number): void {
+    this.check(value)
+    this.record(this.at(labels), value)
+  }
+
+  /** observe() on a series handle from at(). */
+  observeSeries(s: HistogramSeries, value: number): void {
+    this.check(value)
+    this.record(s, value)
+  }
+
+  private check(value: number): void {
     if (!Number.isFinite(value)) throw new TypeError(`${this.name}: not a finite number: ${value}`)
-    const s = this.at(labels)
+  }
+
+  private record(s: HistogramSeries, value: number): void {
     const b = this.buckets
     let i = 0
     while (i < b.length && value > b[i]!) i++

@@ -30,6 +30,12 @@ export interface AdapterContext {
   readonly now: () => number
   /** Id generator for responses that the upstream does not give one. */
   readonly newId: () => string
+  /**
+   * The client's JSON text, when the request going upstream is exactly what the client sent (no
+   * team context, session history or policy `set` applied): an adapter that would send the same
+   * JSON may send this text instead of serializing the request again.
+   */
+  readonly rawBody?: string | undefined
 }
 
 /** What a stream mapper yields: OpenAI chunks (with `raw` when the upstream bytes can go out as they are), or an error. */

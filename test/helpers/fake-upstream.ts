@@ -7,6 +7,8 @@ export interface ReceivedRequest {
   url: string
   headers: IncomingMessage['headers']
   body: any
+  /** The body as it arrived. */
+  text: string
 }
 
 export type FakeHandler = (req: ReceivedRequest, res: ServerResponse, raw: IncomingMessage) => void | Promise<void>
@@ -39,7 +41,7 @@ export async function startFakeUpstream(handler: FakeHandler, path = ''): Promis
     } catch {
       // keep the raw text
     }
-    const req: ReceivedRequest = { method: raw.method ?? '', url: raw.url ?? '', headers: raw.headers, body }
+    const req: ReceivedRequest = { method: raw.method ?? '', url: raw.url ?? '', headers: raw.headers, body, text }
     received.push(req)
     try {
       await current(req, res, raw)

@@ -92,6 +92,19 @@ t.test('unknown body fields pass through to an OpenAI-compatible upstream', asyn
   t.same(sent.body.metadata, { app: 'x' })
 })
 
+t.test('a request the gateway does not change goes upstream as the very text the client sent', async (t) => {
+  const post = (text: string) => fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` }, body: text })
+  const asSent = '{ "messages": [ {"role":"user", "content":"Say hello \\u00e9"} ],\n  "top_k": 40, "model": "gpt-4o-mini" }'
+  t.equal((await post(asSent)).status, 200)
+  t.equal(upstream.received.at(-1)!.text, asSent, 'same bytes: key order, spacing and escapes kept')
+  // the logical model `tools` maps to another upstream model: the body is serialized again, with it
+  const renamed = '{ "model": "tools", "messages": [ {"role":"user", "content":"Say hello"} ], "top_k": 40 }'
+  t.equal((await post(renamed)).status, 200)
+  const sent = upstream.received.at(-1)!
+  t.not(sent.text, renamed)
+  t.same(sent.body, { model: 'gpt-4o-mini-tools', messages: [{ role: 'user', content: 'Say hello' }], top_k: 40 })
+})
+
 t.test('streaming: chunks equal direct, usage chunk removed when not asked, requested upstream', async (t) => {
   const collect = async (client: OpenAI, opts: object = {}) => {
     const out = []

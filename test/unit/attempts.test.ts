@@ -2,13 +2,14 @@ import t from 'tap'
 import { withAttempts, backoffMs } from '../../src/core/attempts.js'
 import { newCallRecord } from '../../src/core/call-record.js'
 import type { CallContext } from '../../src/core/call-context.js'
+import { CallSignal } from '../../src/core/call-signal.js'
 import { GatewayError } from '../../src/errors/gateway-error.js'
 import type { Target } from '../../src/providers/types.js'
 import { resilienceSchema } from '../../src/config/schema.js'
 
 const target = (provider: string): Target => ({ provider, model: 'm', config: { type: 'openai' } })
 const ctx = (): CallContext => ({
-  requestId: 'r', principal: { teamId: 't', team: {}, keyId: null, keyName: null }, headers: {}, signal: new AbortController().signal,
+  requestId: 'r', principal: { teamId: 't', team: {}, keyId: null, keyName: null }, headers: {}, signal: new CallSignal(),
   record: newCallRecord('r', 'chat.completions', new Date(0)), startMono: 0,
   log: { info() {}, warn() {}, error() {}, debug() {} }, responseHeaders: {},
 })

@@ -11,7 +11,7 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: GatewayDeps): v
   app.post('/v1/chat/completions', { config: { endpoint: 'chat.completions' } }, async (request, reply) => {
     const state = request.call!
     const ctx = callContext(request, state, request.principal!)
-    const result = await withActiveSpan(state.span, () => handleChat(deps, ctx, request.body))
+    const result = await withActiveSpan(state.span, () => handleChat(deps, ctx, request.body, request.rawBody ?? undefined))
     if (result.kind === 'json') {
       return reply.code(result.status).headers(state.responseHeaders).type('application/json').send(result.body)
     }
@@ -20,10 +20,10 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: GatewayDeps): v
     deps.metrics.inflight.dec({ stream: 'false' })
     deps.metrics.inflight.inc({ stream: 'true' })
     try {
-      await withActiveSpan(state.span, () => pipeSse(reply.raw, { ...(reply.getHeaders() as Record<string, string>), ...state.responseHeaders }, result.body, state.abort.signal))
+      await withActiveSpan(state.span, () => pipeSse(reply.raw, { ...(reply.getHeaders() as Record<string, string>), ...state.responseHeaders }, result.body, state.abort))
     } finally {
       deps.metrics.inflight.dec({ stream: 'true' })
-      closeCall(deps, state, clientLeft(state.abort.signal) ? 499 : 200)
+      closeCall(deps, state, clientLeft(state.abort) ? 499 : 200)
     }
     return reply
   })

@@ -25,7 +25,7 @@ export class DemoTransport implements Transport {
 
     const chunks = demoChunks(body, id, created)
     const delay = this.wordDelayMs
-    const signal = opts.signal
+    const signal = opts.signal.asAbortSignal()
     async function* events(): AsyncGenerator<Uint8Array> {
       for (const chunk of chunks) {
         if (signal.aborted) throw abortError(signal)

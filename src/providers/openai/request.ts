@@ -12,7 +12,8 @@ export function openaiHeaders(ctx: AdapterContext): Record<string, string> {
 
 /**
  * The client's body goes through as it came (unknown fields kept), with the upstream model name,
- * and in streams a request for the usage chunk so every call has token counts.
+ * and in streams a request for the usage chunk so every call has token counts. When nothing
+ * changes, the client's own JSON text goes out.
  */
 export function chatRequest(req: ChatRequest, ctx: AdapterContext): UpstreamRequest {
   // a copy only when something changes (often the logical model is named like the upstream one)
@@ -23,7 +24,7 @@ export function chatRequest(req: ChatRequest, ctx: AdapterContext): UpstreamRequ
     ...endpoint(ctx.target.config.base_url ?? DEFAULT_OPENAI_BASE, '/chat/completions'),
     method: 'POST',
     headers: openaiHeaders(ctx),
-    body: JSON.stringify(body),
+    body: body === req && ctx.rawBody !== undefined ? ctx.rawBody : JSON.stringify(body),
   }
 }
 

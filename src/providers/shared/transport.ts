@@ -1,7 +1,8 @@
-import { EventEmitter } from 'node:events'
 import { Pool, type Dispatcher } from 'undici'
 import { GatewayError } from '../../errors/gateway-error.js'
 import type { UpstreamRequest } from '../types.js'
+import type { AbortState, CallSignal } from '../../core/call-signal.js'
+import { UpstreamExchange } from './upstream-exchange.js'
 
 export interface ResolvedTimeouts {
   connect_ms: number
@@ -21,7 +22,7 @@ export interface UpstreamResponse {
 
 export interface SendOptions {
   /** Aborted when the client goes away. */
-  signal: AbortSignal
+  signal: CallSignal
   timeouts: ResolvedTimeouts
 }
 
@@ -43,12 +44,12 @@ export class ClientCancelledError extends Error {
  * Why a call's signal was aborted, as the error to throw: the gateway cuts calls with a
  * GatewayError reason (shutdown); any other abort means the client went away.
  */
-export function abortError(signal: AbortSignal): Error {
+export function abortError(signal: AbortState): Error {
   return signal.reason instanceof GatewayError ? signal.reason : new ClientCancelledError()
 }
 
 /** True when the signal was aborted because the client left (not because the gateway cut the call). */
-export const clientLeft = (signal: AbortSignal): boolean => signal.aborted && !(signal.reason instanceof GatewayError)
+export const clientLeft = (signal: AbortState): boolean => signal.aborted && !(signal.reason instanceof GatewayError)
 
 const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
 const timeoutCodes: Record<string, string> = {
@@ -56,23 +57,6 @@ const timeoutCodes: Record<string, string> = {
   ETIMEDOUT: 'connect',
   UND_ERR_HEADERS_TIMEOUT: 'first byte',
   UND_ERR_BODY_TIMEOUT: 'idle',
-}
-
-/**
- * An attempt's abort signal. undici accepts an EventEmitter with `aborted`, `reason` and an 'abort'
- * event as well as an AbortSignal; this one costs a fraction of an AbortController (an EventTarget),
- * and every upstream attempt makes one.
- */
-class AttemptSignal extends EventEmitter {
-  aborted = false
-  reason: unknown = undefined
-
-  abort(reason: unknown): void {
-    if (this.aborted) return
-    this.aborted = true
-    this.reason = reason
-    this.emit('abort')
-  }
 }
 
 /** Abort reasons of the gateway's own per-attempt timers (undici's timers are coarse, ~0.5 s). */
@@ -84,7 +68,7 @@ const firstByteTimedOut = new Error('first byte timeout')
  * `clientSignal` is the call's signal (client gone, or cut by the gateway); `attemptSignal` is the
  * attempt's own, aborted by its total and first-byte timers.
  */
-export function classifyTransportError(err: unknown, clientSignal: AbortSignal, attemptSignal?: { readonly reason: unknown }): Error {
+export function classifyTransportError(err: unknown, clientSignal: AbortState, attemptSignal?: { readonly reason: unknown }): Error {
   if (clientSignal.aborted) return abortError(clientSignal)
   // a target that hung is not asked again within the same call (the next target is): the wait was spent
   const timeout = (phase: string) => new GatewayError('upstream_timeout', `The upstream provider timed out (${phase}).`, { retryable: phase === 'connect', fallback: true, cause: err })
@@ -99,7 +83,7 @@ export function classifyTransportError(err: unknown, clientSignal: AbortSignal, 
   return new GatewayError('upstream_error', 'The upstream connection failed.', { retryable: true, cause: err })
 }
 
-/** undici Pool per upstream origin, keep-alive, bodies streamed. */
+/** undici Pool per upstream origin, keep-alive, bodies streamed (see UpstreamExchange). */
 export class UndiciTransport implements Transport {
   private readonly pools = new Map<string, Pool>()
   constructor(private readonly poolOptions: { connections?: number | null } = {}) {}
@@ -120,81 +104,49 @@ export class UndiciTransport implements Transport {
   }
 
   async send(req: UpstreamRequest, { signal, timeouts }: SendOptions): Promise<UpstreamResponse> {
-    // one signal per attempt, aborted by the call's signal, the total timeout, or the first-byte
-    // timeout (cheaper than AbortSignal.any + AbortSignal.timeout on Node 20)
-    const attempt = new AttemptSignal()
-    const totalTimer = setTimeout(() => attempt.abort(totalTimedOut), timeouts.total_ms)
+    if (signal.aborted) throw abortError(signal)
+    // the exchange is the attempt's abort point: the call's signal, the total timeout and the
+    // first-byte timeout all cut it (plain timers: undici's own are coarse, about 0.5 s)
+    const totalTimer = setTimeout(() => exchange.abort(totalTimedOut), timeouts.total_ms)
     totalTimer.unref()
     // first byte = the response headers, and for streams the first body bytes too (an SSE upstream
-    // may send its headers at once and then hang); cleared by firstByte()
-    let firstByteTimer: NodeJS.Timeout | undefined = setTimeout(() => attempt.abort(firstByteTimedOut), timeouts.first_byte_ms)
+    // may send its headers at once and then hang); cleared when the reader first takes bytes
+    let firstByteTimer: NodeJS.Timeout | undefined = setTimeout(() => exchange.abort(firstByteTimedOut), timeouts.first_byte_ms)
     firstByteTimer.unref()
     const firstByte = () => {
+      if (firstByteTimer === undefined) return
       clearTimeout(firstByteTimer)
       firstByteTimer = undefined
     }
-    const onClientAbort = () => attempt.abort(signal.reason)
-    signal.addEventListener('abort', onClientAbort, { once: true })
-    const release = () => {
-      clearTimeout(totalTimer)
-      firstByte()
-      signal.removeEventListener('abort', onClientAbort)
-    }
-    let res: Dispatcher.ResponseData
+    const onClientAbort = () => exchange.abort(signal.reason as Error)
+    const exchange: UpstreamExchange = new UpstreamExchange(
+      (err) => classifyTransportError(err, signal, exchange),
+      () => {
+        clearTimeout(totalTimer)
+        firstByte()
+        signal.offAbort(onClientAbort)
+      },
+      firstByte,
+    )
+    signal.onAbort(onClientAbort)
+    const response = exchange.response()
     try {
-      res = await this.pool(req.origin, timeouts.connect_ms).request({
-        method: req.method,
+      this.pool(req.origin, timeouts.connect_ms).dispatch({
+        method: req.method as Dispatcher.HttpMethod,
         path: req.path,
         headers: req.headers,
         body: req.body,
-        signal: attempt,
         headersTimeout: timeouts.first_byte_ms + 1000, // backstop: the gateway's own timer fires first
         bodyTimeout: timeouts.idle_ms,
-      })
+      }, exchange)
     } catch (err) {
-      release()
-      throw classifyTransportError(err, signal, attempt)
+      exchange.onError(err as Error)
     }
-    const body = res.body
-    body.once('close', release)
-    return {
-      status: res.statusCode,
-      headers: res.headers,
-      body: mapBodyErrors(body, signal, attempt, firstByte),
-      async text() {
-        firstByte() // a whole answer follows its headers: the idle timeout covers the rest
-        try {
-          return await body.text()
-        } catch (err) {
-          throw classifyTransportError(err, signal, attempt)
-        }
-      },
-      async dump() {
-        await body.dump().catch(() => undefined)
-      },
-    }
+    return response
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => undefined)))
     this.pools.clear()
-  }
-}
-
-/**
- * The body as an iterable whose failures are gateway errors. The first-byte timer runs until the
- * first bytes arrive; between later chunks undici's bodyTimeout (idle) applies.
- */
-async function* mapBodyErrors(body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown }, signal: AbortSignal, attempt: AttemptSignal, firstByte: () => void): AsyncGenerator<Uint8Array> {
-  try {
-    for await (const chunk of body) {
-      firstByte()
-      yield chunk
-    }
-  } catch (err) {
-    throw classifyTransportError(err, signal, attempt)
-  } finally {
-    // reached on early return (client gone) too: release the socket at once
-    body.destroy()
   }
 }

@@ -77,3 +77,19 @@ t.test('the call line written directly is the line pino writes for the same fiel
   await new Promise((res) => setImmediate(res))
   t.equal(quiet.lines.length, 0, 'no line below the info level')
 })
+
+t.test('the log timestamp is pino\'s isoTime, with the date part cached per second', async (t) => {
+  const { pino } = await import('pino')
+  const { isoTimeAt } = await import('../../../src/observability/logger.js')
+  const realNow = Date.now
+  try {
+    const base = Date.UTC(2026, 10, 24, 23, 59, 58, 990)
+    // across a second, minute, hour, day and year boundary; ms with 1, 2 and 3 digits
+    for (const now of [base, base + 1, base + 9, base + 10, base + 99, base + 100, base + 1009, base + 1010, base + 2000, Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1, 0, 0, 0, 0), 0]) {
+      Date.now = () => now
+      t.equal(isoTimeAt(now), pino.stdTimeFunctions.isoTime(), new Date(now).toISOString())
+    }
+  } finally {
+    Date.now = realNow
+  }
+})

@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino'
+import { LineBatcher } from './line-batcher.js'
 
 /** The single list of paths pino redacts: keys and credentials never reach logs. */
 export const redactPaths = [
@@ -52,13 +53,13 @@ const plainLoggers = new WeakSet<Logger>()
 export const isPlainLogger = (log: object): log is Logger => plainLoggers.has(log as Logger)
 
 /**
- * stdout through an asynchronous sonic-boom destination: log lines are batched into writes of
- * 32 KiB or more instead of one write per call (each write converts and copies its text on the
- * main thread), and flushed every 250 ms so a quiet gateway's lines still show promptly. Flushed
- * on shutdown too (flushLogger).
+ * stdout through an asynchronous sonic-boom destination, fed in batches by a LineBatcher: one write
+ * per 16 KiB or so of lines instead of one per call (each write converts and copies its text on the
+ * main thread), and at least every 250 ms so a quiet gateway's lines still show promptly. Flushed
+ * on shutdown too (flushLogger) and at process exit.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  const logger = pino(loggerOptions(level), destination ?? pino.destination({ dest: 1, sync: false, minLength: 32_768, maxWrite: 65_536, periodicFlush: 250 }))
+  const logger = pino(loggerOptions(level), destination ?? new LineBatcher(pino.destination({ dest: 1, sync: false, minLength: 0, maxWrite: 65_536 })))
   plainLoggers.add(logger)
   return logger
 }

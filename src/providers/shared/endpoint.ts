@@ -14,6 +14,7 @@ export function splitBaseUrl(baseUrl: string): { origin: string; prefix: string;
 /** Joins a provider base URL and an endpoint path, keeping any query string of the base. */
 export function endpoint(baseUrl: string, path: string, query?: Record<string, string>): { origin: string; path: string } {
   const { origin, prefix, search } = splitBaseUrl(baseUrl)
+  if (search === '' && query === undefined) return { origin, path: `${prefix}${path}` }
   const params = new URLSearchParams(search)
   for (const [k, v] of Object.entries(query ?? {})) params.set(k, v)
   const qs = params.toString()

@@ -1,6 +1,6 @@
 import type { CallRecord } from '../core/call-record.js'
 import type { Target } from '../providers/types.js'
-import { failSpan, inSpan, SpanKind, startServerSpan, startSpan, traceIdOf, withActiveSpan, type Span } from './tracer.js'
+import { failSpan, inSpan, noopSpan, SpanKind, startServerSpan, startSpan, traceIdOf, tracingEnabled, withActiveSpan, type Span } from './tracer.js'
 
 /** OTel `gen_ai.system` / `gen_ai.provider.name` for a provider type (well-known values where they exist). */
 export function genAiSystem(providerType: string | undefined): string {
@@ -33,7 +33,11 @@ const openAttempts = new WeakMap<CallRecord, Span>()
  * One upstream attempt as a GenAI client span (`chat <model>`), active while `fn` runs so the
  * transport's traceparent names it as the parent.
  */
-export async function traceAttempt<T>(r: CallRecord, target: Target, keepOpen: boolean, fn: (span: Span) => Promise<T>): Promise<T> {
+export function traceAttempt<T>(r: CallRecord, target: Target, keepOpen: boolean, fn: (span: Span) => Promise<T>): Promise<T> {
+  return tracingEnabled() ? traceRecordedAttempt(r, target, keepOpen, fn) : fn(noopSpan)
+}
+
+async function traceRecordedAttempt<T>(r: CallRecord, target: Target, keepOpen: boolean, fn: (span: Span) => Promise<T>): Promise<T> {
   const op = operationName(r)
   const span = startSpan(`${op} ${target.model}`, {
     'gen_ai.operation.name': op,

@@ -47,9 +47,21 @@ export function withActiveSpan<T>(span: Span | undefined, fn: () => T): T {
   return span && enabled ? context.with(trace.setSpan(context.active(), span), fn) : fn()
 }
 
-/** Runs `fn` inside a new active child span, ending it (with the error status on a throw). */
-export async function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
-  if (!enabled) return fn(noSpan)
+/** True once an SDK records spans; callers may skip building span attributes while false. */
+export const tracingEnabled = (): boolean => enabled
+
+/** The non-recording span that stands in for every span while tracing is off. */
+export const noopSpan: Span = noSpan
+
+/**
+ * Runs `fn` inside a new active child span, ending it (with the error status on a throw). Not an
+ * async function: with tracing off it returns `fn`'s own promise, without wrapping it in another.
+ */
+export function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
+  return enabled ? inRecordedSpan(name, attributes, fn, kind) : fn(noSpan)
+}
+
+async function inRecordedSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, kind: SpanKind): Promise<T> {
   const span = tracer.startSpan(name, { kind, attributes })
   try {
     return await context.with(trace.setSpan(context.active(), span), () => fn(span))

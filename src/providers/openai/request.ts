@@ -5,7 +5,9 @@ import type { AdapterContext, UpstreamRequest } from '../types.js'
 export const DEFAULT_OPENAI_BASE = 'https://api.openai.com/v1'
 
 export function openaiHeaders(ctx: AdapterContext): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: ctx.stream ? 'text/event-stream' : 'application/json', ...ctx.target.config.headers }
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: ctx.stream ? 'text/event-stream' : 'application/json' }
+  const extra = ctx.target.config.headers
+  if (extra) Object.assign(headers, extra)
   if (ctx.apiKey) headers.authorization = `Bearer ${ctx.apiKey}`
   return headers
 }
@@ -20,12 +22,8 @@ export function chatRequest(req: ChatRequest, ctx: AdapterContext): UpstreamRequ
   let body: Record<string, unknown> = req
   if (req.model !== ctx.target.model) body = { ...req, model: ctx.target.model }
   if (ctx.stream) body = { ...body, stream_options: { ...(req.stream_options ?? {}), include_usage: true } }
-  return {
-    ...endpoint(ctx.target.config.base_url ?? DEFAULT_OPENAI_BASE, '/chat/completions'),
-    method: 'POST',
-    headers: openaiHeaders(ctx),
-    body: body === req && ctx.rawBody !== undefined ? ctx.rawBody : JSON.stringify(body),
-  }
+  const { origin, path } = endpoint(ctx.target.config.base_url ?? DEFAULT_OPENAI_BASE, '/chat/completions')
+  return { origin, path, method: 'POST', headers: openaiHeaders(ctx), body: body === req && ctx.rawBody !== undefined ? ctx.rawBody : JSON.stringify(body) }
 }
 
 export function embeddingsRequest(req: EmbeddingsRequest, ctx: AdapterContext): UpstreamRequest {

@@ -67,9 +67,13 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.resumeSocket = resume
     const head = this.head
     this.head = null
+    let headers: UpstreamResponse['headers'] | undefined
     head?.resolve({
       status: statusCode,
-      headers: util.parseHeaders(rawHeaders) as UpstreamResponse['headers'],
+      // parsed on first use: a successful answer's headers are seldom read
+      get headers() {
+        return (headers ??= util.parseHeaders(rawHeaders) as UpstreamResponse['headers'])
+      },
       body: { [Symbol.asyncIterator]: () => this.iterator() },
       text: () => this.text(),
       dump: () => this.dump(),

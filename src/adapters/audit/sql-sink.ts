@@ -19,26 +19,25 @@ const columns = Object.keys(CALL_COLUMNS) as Column[]
 
 /**
  * One statement for any batch size: the rows travel as a single JSON array parameter that
- * Postgres unpacks with jsonb_to_recordset. Building one JSON string is much cheaper for the
+ * Postgres unpacks with json_to_recordset. Building one JSON string is much cheaper for the
  * gateway than handing pg 31 parameters per row to serialize, and the statement text never changes.
- * A replayed row is a no-op (ON CONFLICT DO NOTHING).
+ * `json` rather than `jsonb`: the array is read once, row by row, not stored. A replayed row is a
+ * no-op (ON CONFLICT DO NOTHING).
  */
-const INSERT_SQL = `INSERT INTO calls (${columns.join(',')}) SELECT ${columns.join(',')} FROM jsonb_to_recordset($1::jsonb) AS r(${columns.map((c) => `${c} ${CALL_COLUMNS[c]}`).join(',')}) ON CONFLICT (request_id, started_at) DO NOTHING`
+const INSERT_SQL = `INSERT INTO calls (${columns.join(',')}) SELECT ${columns.join(',')} FROM json_to_recordset($1::json) AS r(${columns.map((c) => `${c} ${CALL_COLUMNS[c]}`).join(',')}) ON CONFLICT (request_id, started_at) DO NOTHING`
 
-const int = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : Math.round(v))
-const num = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : v)
+const str = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v))
+const int = (v: number | null): string => (v === null || !Number.isFinite(v) ? 'null' : String(Math.round(v)))
+const num = (v: number | null): string => (v === null || !Number.isFinite(v) ? 'null' : String(v))
+const json = (v: unknown): string => (v === undefined || v === null ? 'null' : JSON.stringify(v))
 
-function toRow(r: CallRecord, bodies: AuditConfig['bodies']): Record<Column, unknown> {
-  return {
-    request_id: r.requestId, started_at: r.startedAt, endpoint: r.endpoint, trace_id: r.traceId,
-    team_id: r.teamId, key_id: r.keyId, user_id: r.userId, session_id: r.sessionId, tags: r.tags,
-    requested_model: r.requestedModel, rule: r.rule, policy_version: r.policyVersion, reason: r.reason, provider: r.provider, model: r.model,
-    attempts: r.attempts, stream: r.stream,
-    prompt_tokens: int(r.promptTokens), completion_tokens: int(r.completionTokens), cached_tokens: int(r.cachedTokens), reasoning_tokens: int(r.reasoningTokens),
-    usage_estimated: r.usageEstimated, cost_usd: num(r.costUsd), ttft_ms: int(r.ttftMs), latency_ms: num(r.latencyMs), status: r.status,
-    outcome: r.outcome ?? 'upstream_error', error_type: r.errorType, error_message: r.errorMessage,
-    request_body: auditBody(bodies, r.requestBody) ?? null, response_body: auditBody(bodies, r.responseBody) ?? null,
-  }
+/**
+ * One row as a JSON object, written in one template (a row object per call handed to
+ * JSON.stringify cost twice as much). Every column of CALL_COLUMNS, in order; a test checks the
+ * text parses to the row the columns describe.
+ */
+function rowJson(r: CallRecord, bodies: AuditConfig['bodies']): string {
+  return `{"request_id":${str(r.requestId)},"started_at":"${r.startedAt.toISOString()}","endpoint":${str(r.endpoint)},"trace_id":${str(r.traceId)},"team_id":${str(r.teamId)},"key_id":${str(r.keyId)},"user_id":${str(r.userId)},"session_id":${str(r.sessionId)},"tags":${JSON.stringify(r.tags)},"requested_model":${str(r.requestedModel)},"rule":${str(r.rule)},"policy_version":${str(r.policyVersion)},"reason":${str(r.reason)},"provider":${str(r.provider)},"model":${str(r.model)},"attempts":${JSON.stringify(r.attempts)},"stream":${r.stream},"prompt_tokens":${int(r.promptTokens)},"completion_tokens":${int(r.completionTokens)},"cached_tokens":${int(r.cachedTokens)},"reasoning_tokens":${int(r.reasoningTokens)},"usage_estimated":${r.usageEstimated},"cost_usd":${num(r.costUsd)},"ttft_ms":${int(r.ttftMs)},"latency_ms":${num(r.latencyMs)},"status":${int(r.status)},"outcome":${str(r.outcome ?? 'upstream_error')},"error_type":${str(r.errorType)},"error_message":${str(r.errorMessage)},"request_body":${json(auditBody(bodies, r.requestBody))},"response_body":${json(auditBody(bodies, r.responseBody))}}`
 }
 
 /**
@@ -50,7 +49,9 @@ const stripNul = (json: string): string => (json.includes('\\u0000') ? json.repl
 
 /** The batch parameter: the rows as one JSON array. */
 export function rowsJson(rows: readonly CallRecord[], bodies: AuditConfig['bodies']): string {
-  return stripNul(JSON.stringify(rows.map((r) => toRow(r, bodies))))
+  let out = '['
+  for (let i = 0; i < rows.length; i++) out += (i === 0 ? '' : ',') + rowJson(rows[i]!, bodies)
+  return stripNul(out + ']')
 }
 
 export interface SqlAuditSinkOptions {

@@ -67,17 +67,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.resumeSocket = resume
     const head = this.head
     this.head = null
-    let headers: UpstreamResponse['headers'] | undefined
-    head?.resolve({
-      status: statusCode,
-      // parsed on first use: a successful answer's headers are seldom read
-      get headers() {
-        return (headers ??= util.parseHeaders(rawHeaders) as UpstreamResponse['headers'])
-      },
-      body: { [Symbol.asyncIterator]: () => this.iterator() },
-      text: () => this.text(),
-      dump: () => this.dump(),
-    })
+    head?.resolve(new ExchangeResponse(this, statusCode, rawHeaders))
     return true
   }
 
@@ -130,7 +120,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  private async text(): Promise<string> {
+  /** @internal (ExchangeResponse) */
+  async text(): Promise<string> {
     this.firstByte() // a whole answer follows its headers: the idle timeout covers the rest
     this.whole = true
     this.resume()
@@ -141,14 +132,16 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')
   }
 
-  private async dump(): Promise<void> {
+  /** @internal (ExchangeResponse) */
+  async dump(): Promise<void> {
     this.discard = true
     this.chunks = []
     this.resume()
     while (!this.ended) await this.waitForMore()
   }
 
-  private iterator(): AsyncIterator<Uint8Array> {
+  /** @internal (ExchangeResponse) */
+  iterator(): AsyncIterator<Uint8Array> {
     let i = 0
     const next = async (): Promise<IteratorResult<Uint8Array>> => {
       for (;;) {
@@ -178,5 +171,31 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
         return { value: undefined, done: true }
       },
     }
+  }
+}
+
+/** The response side of an exchange; its headers are parsed on first read (a successful answer's seldom are). */
+class ExchangeResponse implements UpstreamResponse {
+  private parsed: UpstreamResponse['headers'] | undefined
+  readonly body: AsyncIterable<Uint8Array>
+
+  constructor(
+    private readonly exchange: UpstreamExchange,
+    readonly status: number,
+    private readonly rawHeaders: Buffer[],
+  ) {
+    this.body = { [Symbol.asyncIterator]: () => exchange.iterator() }
+  }
+
+  get headers(): UpstreamResponse['headers'] {
+    return (this.parsed ??= util.parseHeaders(this.rawHeaders) as UpstreamResponse['headers'])
+  }
+
+  text(): Promise<string> {
+    return this.exchange.text()
+  }
+
+  dump(): Promise<void> {
+    return this.exchange.dump()
   }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Audit overhead (issue 4, acceptance 5): the same gateway with the Postgres audit sink on and off
-// (SWITCHYARD_AUDIT_SINK=memory), side by side in one run, at a fixed request rate so latency is
+// (SWITCHYARD_AUDIT_SINK=off), side by side in one run, at a fixed request rate so latency is
 // compared at equal load. Needs a built tree (npm run build) and DATABASE_URL (use a scratch database).
 //   DATABASE_URL=postgres://.../sy_bench node bench/audit-overhead.mjs
 import { spawn } from 'node:child_process'
@@ -54,7 +54,7 @@ const run = (url, duration) => autocannon({ url: `${url}/v1/chat/completions`, m
 async function main() {
   const mock = start(process.execPath, [join(root, 'bench/mock-upstream.mjs'), '0'], { CPU: '0' })
   const mockPort = await new Promise((resolve) => mock.stdout.once('data', (d) => resolve(Number(String(d).trim()))))
-  const targets = { 'audit-off': await gateway('off', mockPort, { SWITCHYARD_AUDIT_SINK: 'memory', REDIS_URL: '' }), 'audit-pg': await gateway('pg', mockPort, { REDIS_URL: '' }) }
+  const targets = { 'audit-off': await gateway('off', mockPort, { SWITCHYARD_AUDIT_SINK: 'off', REDIS_URL: '' }), 'audit-pg': await gateway('pg', mockPort, { REDIS_URL: '' }) }
   const res = {}
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? Object.keys(targets) : Object.keys(targets).reverse()

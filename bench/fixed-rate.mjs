@@ -7,11 +7,12 @@ const nowUs = () => Number(process.hrtime.bigint() / 1000n)
 
 /**
  * Sends `rate` requests per second for `seconds` to `url` and resolves with the sorted latencies
- * (µs) of the requests that got a 2xx, and the count of the ones that did not.
+ * (µs) of the requests that got a 2xx, and the count of the ones that did not. `pool` (an undici
+ * Pool for the url's origin) keeps connections open across calls.
  */
-export async function fixedRate({ url, body, headers, rate, seconds }) {
+export async function fixedRate({ url, body, headers, rate, seconds, pool: shared }) {
   const u = new URL(url)
-  const pool = new Pool(u.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 })
+  const pool = shared ?? new Pool(u.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 })
   const total = Math.round(rate * seconds)
   const intervalUs = 1e6 / rate
   const latencies = []
@@ -45,7 +46,7 @@ export async function fixedRate({ url, body, headers, rate, seconds }) {
     tick()
   })
   await Promise.all(pending)
-  await pool.close()
+  if (!shared) await pool.close()
   latencies.sort((a, b) => a - b)
   return { latencies, failed }
 }

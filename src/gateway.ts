@@ -68,8 +68,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     genAiSystem: (p) => genAiSystem(runtime.current.config.gateway.providers[p]?.type),
   })
   const storage = await startDatabase(config, logger, opts.database)
-  const durable = opts.audit || config.env.auditSink === 'memory' ? null : openAudit({ config, runtime, database: storage.database, prepare: storage.prepare, metrics, log: logger })
-  const audit = opts.audit ?? durable?.recorder ?? new MemoryAuditRecorder()
+  const durable = opts.audit || config.env.auditSink !== 'database' ? null : openAudit({ config, runtime, database: storage.database, prepare: storage.prepare, metrics, log: logger })
+  const audit = opts.audit ?? durable?.recorder ?? new MemoryAuditRecorder(config.env.auditSink === 'off' ? 0 : undefined)
   const transports = opts.transports ?? new TransportSet()
   const ctxLayer = await buildContextLayer({
     config, runtime, metrics, db: storage.database,

@@ -16,8 +16,11 @@ export interface EnvSettings {
   otelEnabled: boolean
   /** OTEL_SERVICE_NAME, when set (the SDK reads it; otherwise the service is "switchyard"). */
   otelServiceName: string | undefined
-  /** SWITCHYARD_AUDIT_SINK=memory keeps audit rows in memory only (benchmarks of the audit overhead; never in production). */
-  auditSink: 'database' | 'memory'
+  /**
+   * SWITCHYARD_AUDIT_SINK=memory keeps the latest audit rows in memory only; `off` drops them (the
+   * benchmark's audit-off baseline). Neither is for production.
+   */
+  auditSink: 'database' | 'memory' | 'off'
 }
 
 export interface GatewayConfig {
@@ -43,7 +46,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
     redisUrl: nonEmpty(env.REDIS_URL),
     adminToken: nonEmpty(env.SWITCHYARD_ADMIN_TOKEN),
     otelServiceName: nonEmpty(env.OTEL_SERVICE_NAME),
-    auditSink: env.SWITCHYARD_AUDIT_SINK === 'memory' ? 'memory' : 'database',
+    auditSink: env.SWITCHYARD_AUDIT_SINK === 'memory' || env.SWITCHYARD_AUDIT_SINK === 'off' ? env.SWITCHYARD_AUDIT_SINK : 'database',
     otelEnabled: env.OTEL_SDK_DISABLED !== 'true' && Boolean(nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)),
   }
 }

@@ -1,7 +1,7 @@
 import type { CallRecord } from '../../core/call-record.js'
 import type { AuditRecorder } from '../../ports/audit-sink.js'
 
-/** Keeps the most recent rows in memory (bounded). Used when no durable audit storage is wired. */
+/** Keeps the most recent rows in memory (bounded; max 0 keeps none). Used when no durable audit storage is wired. */
 export class MemoryAuditRecorder implements AuditRecorder {
   readonly rows: CallRecord[] = []
   constructor(private readonly max = 10_000) {}

@@ -38,6 +38,7 @@ let scratchDb = null
  * backends inherit this from the postmaster; everything is put back when the bench ends.
  */
 const dbNice = String(process.env.BENCH_DB_NICE ?? 19)
+const dbIdle = process.env.BENCH_DB_IDLE !== '0'
 const canPinDatabase = pin && process.getuid?.() === 0
 function postgresPids() {
   try {
@@ -51,6 +52,9 @@ function pinDatabase(on) {
   for (const pid of postgresPids()) {
     try { execFileSync('taskset', ['-pc', on ? '0' : `0-${cpus().length - 1}`, pid], { stdio: 'ignore' }) } catch {}
     try { execFileSync('renice', ['-n', on ? dbNice : '0', '-p', pid], { stdio: 'ignore' }) } catch {}
+    // SCHED_IDLE: any runnable task on the core preempts the database at once (a nice value alone
+    // still lets it finish a slice while the mock or the load generator waits)
+    if (dbIdle) try { execFileSync('chrt', on ? ['-i', '-p', '0', pid] : ['-o', '-p', '0', pid], { stdio: 'ignore' }) } catch {}
   }
 }
 /** Backends are per connection (and autovacuum workers come and go): this runs before every measured run. */

@@ -47,6 +47,7 @@ function postgresPids() {
     return []
   }
 }
+/** Backends are per connection (and autovacuum workers come and go): pinDatabase(true) runs before every measured run. */
 function pinDatabase(on) {
   if (!canPinDatabase || !scratchDb) return
   for (const pid of postgresPids()) {
@@ -56,10 +57,6 @@ function pinDatabase(on) {
     // still lets it finish a slice while the mock or the load generator waits)
     if (dbIdle) try { execFileSync('chrt', on ? ['-i', '-p', '0', pid] : ['-o', '-p', '0', pid], { stdio: 'ignore' }) } catch {}
   }
-}
-/** Backends are per connection (and autovacuum workers come and go): this runs before every measured run. */
-async function pinDatabaseBackends() {
-  pinDatabase(true)
 }
 
 /** utime + stime of a process in ms, from /proc (Linux); null elsewhere. */
@@ -180,7 +177,7 @@ async function main() {
     const pooled = Object.fromEntries(names.map((n) => [n, { latencies: [], failed: 0 }]))
     for (const name of names) await fixedRate({ url: `${targets[name]}/v1/chat/completions`, body, headers, rate, seconds: 1, pool: pools[name] })
     for (let slice = 0; slice < rateSlices; slice++) {
-      if (slice % 4 === 0) await pinDatabaseBackends()
+      if (slice % 4 === 0) pinDatabase(true)
       const order = names.slice(slice % names.length).concat(names.slice(0, slice % names.length))
       for (const name of order) {
         const { latencies, failed } = await fixedRate({ url: `${targets[name]}/v1/chat/completions`, body, headers, rate, seconds: 1, pool: pools[name] })
@@ -205,7 +202,7 @@ async function main() {
     for (const [scenario, payload] of Object.entries(scenarios)) {
       for (const name of order) {
         await load(targets[name], payload, warmup)
-        await pinDatabaseBackends()
+        pinDatabase(true)
         const cpu0 = pids[name] ? cpuMs(pids[name]) : null
         const r = await load(targets[name], payload, duration)
         const cpu1 = pids[name] ? cpuMs(pids[name]) : null

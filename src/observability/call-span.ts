@@ -1,6 +1,6 @@
 import type { CallRecord } from '../core/call-record.js'
 import type { Target } from '../providers/types.js'
-import { failSpan, inSpan, noopSpan, SpanKind, startServerSpan, startSpan, traceIdOf, tracingEnabled, withActiveSpan, type Span } from './tracer.js'
+import { failSpan, inSpan, noSpan, SpanKind, startServerSpan, startSpan, traceIdOf, tracingEnabled, withActiveSpan, type Span } from './tracer.js'
 
 /** OTel `gen_ai.system` / `gen_ai.provider.name` for a provider type (well-known values where they exist). */
 export function genAiSystem(providerType: string | undefined): string {
@@ -34,7 +34,7 @@ const openAttempts = new WeakMap<CallRecord, Span>()
  * transport's traceparent names it as the parent.
  */
 export function traceAttempt<T>(r: CallRecord, target: Target, keepOpen: boolean, fn: (span: Span) => Promise<T>): Promise<T> {
-  return tracingEnabled() ? traceRecordedAttempt(r, target, keepOpen, fn) : fn(noopSpan)
+  return tracingEnabled() ? traceRecordedAttempt(r, target, keepOpen, fn) : fn(noSpan)
 }
 
 async function traceRecordedAttempt<T>(r: CallRecord, target: Target, keepOpen: boolean, fn: (span: Span) => Promise<T>): Promise<T> {

@@ -12,7 +12,8 @@ const tracer = trace.getTracer('switchyard')
  * context copies and span objects: one shared non-recording span stands in for all of them.
  */
 let enabled = false
-const noSpan: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+/** The non-recording span that stands in for every span while tracing is off. */
+export const noSpan: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
 
 /** Called by the SDK bootstrap (src/observability/tracing.ts) when it starts and when it stops. */
 export function setTracingEnabled(on: boolean): void {
@@ -50,8 +51,6 @@ export function withActiveSpan<T>(span: Span | undefined, fn: () => T): T {
 /** True once an SDK records spans; callers may skip building span attributes while false. */
 export const tracingEnabled = (): boolean => enabled
 
-/** The non-recording span that stands in for every span while tracing is off. */
-export const noopSpan: Span = noSpan
 
 /**
  * Runs `fn` inside a new active child span, ending it (with the error status on a throw). Not an

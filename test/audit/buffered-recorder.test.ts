@@ -53,6 +53,22 @@ t.test('batches by row count and by time, off the caller', async (t) => {
   t.ok(sink.closed)
 })
 
+t.test('rows that arrive during a write wait for the next tick: one statement per batch interval, not one per write', async (t) => {
+  const sink = new FakeSink()
+  sink.delayMs = 20
+  const rec = new BufferedAuditRecorder(sink, { spoolDir: spoolDir(), batchMs: 100, batchRows: 1000 })
+  // a steady trickle for 0.6 s: with back-to-back writes this made a statement every ~20 ms (about 30)
+  const started = Date.now()
+  let n = 0
+  while (Date.now() - started < 600) {
+    rec.record(sampleRecord(n++))
+    await new Promise((r) => setTimeout(r, 2))
+  }
+  await until(() => sink.rows.size === n)
+  t.ok(sink.batches.length <= 9, `${n} rows in ${sink.batches.length} statements over ${Date.now() - started} ms`)
+  await rec.close()
+})
+
 t.test('a failing sink: rows spool to disk, then replay in order without duplicates', async (t) => {
   const sink = new FakeSink()
   const dir = spoolDir()

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { newCallRecord } from '../../src/core/call-record.js'
-import { CALL_COLUMNS, rowsJson } from '../../src/adapters/audit/sql-sink.js'
+import { CALL_COLUMNS, ROWS_PER_TURN, rowsJson } from '../../src/adapters/audit/sql-sink.js'
 
 t.test('the batch JSON has every column, in order, with the values of the record', async (t) => {
   const bare = newCallRecord('req_"a"\\', 'embeddings', new Date(Date.UTC(2026, 10, 24, 1, 2, 3, 4)))
@@ -12,7 +12,7 @@ t.test('the batch JSON has every column, in order, with the values of the record
     requestBody: { messages: [{ role: 'user', content: 'hi' }] }, responseBody: { content: 'yo' },
   })
   full.attempts.push({ provider: 'p', model: 'm', status: 200, latency_ms: 10, error: null })
-  const [a, b] = JSON.parse(rowsJson([bare, full], 'full')) as Array<Record<string, unknown>>
+  const [a, b] = JSON.parse(await rowsJson([bare, full], 'full')) as Array<Record<string, unknown>>
   t.same(Object.keys(a!), Object.keys(CALL_COLUMNS))
   t.same(Object.keys(b!), Object.keys(CALL_COLUMNS))
   t.match(a, { request_id: 'req_"a"\\', started_at: '2026-11-24T01:02:03.004Z', endpoint: 'embeddings', tags: [], attempts: [], stream: false, prompt_tokens: null, cost_usd: null, status: null, outcome: 'upstream_error', request_body: null })
@@ -23,5 +23,21 @@ t.test('the batch JSON has every column, in order, with the values of the record
     usage_estimated: true, cost_usd: 0.0000123, ttft_ms: 4, latency_ms: 12.25, status: 200, outcome: 'ok', error_type: null, error_message: null,
     request_body: { messages: [{ role: 'user', content: 'hi' }] }, response_body: { content: 'yo' },
   })
-  t.equal(JSON.parse(rowsJson([full], 'none'))[0].request_body, null, 'bodies off: no body')
+  t.equal(JSON.parse(await rowsJson([full], 'none'))[0].request_body, null, 'bodies off: no body')
+})
+
+t.test('a large batch is encoded in turns: other work runs in between, and every row comes out once, in order', async (t) => {
+  const rows = Array.from({ length: 3 * ROWS_PER_TURN + 1 }, (_, i) => newCallRecord(`req_${i}`, 'chat.completions', new Date(i)))
+  let turns = 0
+  let counting = true
+  const count = () => {
+    if (!counting) return
+    turns++
+    setImmediate(count)
+  }
+  setImmediate(count)
+  const text = await rowsJson(rows, 'none')
+  counting = false
+  t.ok(turns >= 3, `the event loop turned ${turns} times while ${rows.length} rows were encoded`)
+  t.same((JSON.parse(text) as Array<{ request_id: string }>).map((r) => r.request_id), rows.map((r) => r.requestId))
 })

@@ -144,6 +144,10 @@ export class BufferedAuditRecorder implements AuditRecorder {
       const batch = this.queue.splice(0, this.batchRows)
       this.ev.queueDepth?.(this.queue.length)
       if (!(await this.tryWrite(batch))) await this.toSpool(batch)
+      // rows that arrived during the write wait for the next tick unless a full batch is waiting
+      // (or the recorder is closing): one round trip and one commit per batch interval, not one per
+      // write's duration, which under load would be a statement every millisecond or two
+      if (this.queue.length < this.batchRows && !this.closing) return
     }
   }
 

@@ -47,10 +47,25 @@ function rowJson(r: CallRecord, bodies: AuditConfig['bodies']): string {
  */
 const stripNul = (json: string): string => (json.includes('\\u0000') ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1') : json)
 
-/** The batch parameter: the rows as one JSON array. */
-export function rowsJson(rows: readonly CallRecord[], bodies: AuditConfig['bodies']): string {
+/**
+ * Rows encoded per event-loop turn. A row takes a few µs, so a batch built in one go (50 rows at
+ * 500 req/s, up to 500) would hold every request that arrives meanwhile for 0.3 ms or more; in
+ * turns of this many rows a request waits for one turn at most.
+ */
+export const ROWS_PER_TURN = 8
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/** The batch parameter: the rows as one JSON array, encoded a few rows per event-loop turn. */
+export async function rowsJson(rows: readonly CallRecord[], bodies: AuditConfig['bodies']): Promise<string> {
   let out = '['
-  for (let i = 0; i < rows.length; i++) out += (i === 0 ? '' : ',') + rowJson(rows[i]!, bodies)
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0) {
+      if (i % ROWS_PER_TURN === 0) await nextTurn()
+      out += ','
+    }
+    out += rowJson(rows[i]!, bodies)
+  }
   return stripNul(out + ']')
 }
 
@@ -86,7 +101,7 @@ export class SqlAuditSink implements AuditSink {
     }
     const bodies = this.opts.bodies?.() ?? 'none'
     for (let i = 0; i < rows.length; i += this.chunkRows) {
-      await this.db.query(INSERT_SQL, [rowsJson(rows.slice(i, i + this.chunkRows), bodies)])
+      await this.db.query(INSERT_SQL, [await rowsJson(rows.slice(i, i + this.chunkRows), bodies)])
     }
   }
 

@@ -198,7 +198,9 @@ async function main() {
       const perSlice = (f) => median(pooled[name].slices.map(f))
       r.typical = { p50: perSlice((xs) => percentile(xs, 50)), p90: perSlice((xs) => percentile(xs, 90)), p99: perSlice((xs) => percentile(xs, 99)), mean: perSlice(mean) }
       rateResults[name] = [r]
-      process.stderr.write(`rate${rate} ${name}: ${latencies.length} samples, p50 ${r.p50} µs p90 ${r.p90} µs p99 ${r.p99} µs mean ${Math.round(r.mean)} µs; typical second: p50 ${r.typical.p50} p90 ${r.typical.p90} p99 ${r.typical.p99} mean ${Math.round(r.typical.mean)} µs${failed ? ` (${failed} errors)` : ''}\n`)
+      // seconds in which some request took over 10 ms (a stall: the answer takes well under 1 ms otherwise)
+      r.stalled = pooled[name].slices.filter((xs) => xs.at(-1) > 10_000).length
+      process.stderr.write(`rate${rate} ${name}: ${latencies.length} samples, p50 ${r.p50} µs p90 ${r.p90} µs p99 ${r.p99} µs mean ${Math.round(r.mean)} µs; typical second: p50 ${r.typical.p50} p90 ${r.typical.p90} p99 ${r.typical.p99} mean ${Math.round(r.typical.mean)} µs; slowest request per second (ms): ${pooled[name].slices.map((xs) => (xs.at(-1) / 1000).toFixed(1)).join(' ')}${failed ? ` (${failed} errors)` : ''}\n`)
       await pools[name].close()
     }
   }
@@ -241,11 +243,11 @@ async function main() {
   if (rate > 0) {
     const ragg = (name, f) => median(rateResults[name].map((x) => x[f]))
     lines.push('', `Fixed rate ${rate} req/s (open loop, ${rateSlices} one-second slices per target, taking turns; all samples pooled); service time in µs; "added" is the target's minus direct's`, '')
-    lines.push('| target | p50 µs | p90 µs | p99 µs | mean µs | added p50 µs | added p99 µs | typical second: p50 / p90 / p99 / mean µs |', '|---|---:|---:|---:|---:|---:|---:|---:|')
+    lines.push('| target | p50 µs | p90 µs | p99 µs | mean µs | added p50 µs | added p99 µs | typical second: p50 / p90 / p99 / mean µs | seconds with a request over 10 ms |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|')
     const typ = (name, f) => rateResults[name][0].typical[f]
     for (const name of names) {
       const added = (f) => (name === 'direct' ? '-' : Math.round(ragg(name, f) - ragg('direct', f)))
-      lines.push(`| ${name} | ${ragg(name, 'p50')} | ${ragg(name, 'p90')} | ${ragg(name, 'p99')} | ${Math.round(ragg(name, 'mean'))} | ${added('p50')} | ${added('p99')} | ${typ(name, 'p50')} / ${typ(name, 'p90')} / ${typ(name, 'p99')} / ${Math.round(typ(name, 'mean'))} |`)
+      lines.push(`| ${name} | ${ragg(name, 'p50')} | ${ragg(name, 'p90')} | ${ragg(name, 'p99')} | ${Math.round(ragg(name, 'mean'))} | ${added('p50')} | ${added('p99')} | ${typ(name, 'p50')} / ${typ(name, 'p90')} / ${typ(name, 'p99')} / ${Math.round(typ(name, 'mean'))} | ${rateResults[name][0].stalled} of ${rateSlices} |`)
     }
     lines.push('', '"typical second": each figure per one-second slice, then the median over the slices (a host stall spoils one second, not the figure)')
     if (withPg) {

@@ -105,7 +105,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     readiness: [{ name: 'config', check: async () => ({ ok: true, detail: `policy ${runtime.current.policy.version}` }) }, ctxLayer.readiness, ...(durable ? [durable.readiness] : []), limits.readiness],
     adminToken: config.env.adminToken,
     logger,
-    lifecycle: { draining: false },
+    lifecycle: { stopping: false, draining: false },
     health: breakers,
     breakers,
     inflight: new InflightCalls(() => clock.mono()),
@@ -129,7 +129,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       if (closed) return
       closed = true
       reloader.stop()
-      await drainAndClose(app, deps, { drainMs: runtime.current.config.gateway.server.drain_timeout_ms })
+      await drainAndClose(app, deps, { drainMs: runtime.current.config.gateway.server.drain_timeout_ms, delayMs: runtime.current.config.gateway.server.shutdown_delay_ms })
       await transports.close()
       await limits.close()
       await (durable ?? audit).close()

@@ -87,6 +87,13 @@ export const serverSchema = z.strictObject({
   body_limit_mb: z.number().positive().default(20),
   /** How long SIGTERM waits for in-flight calls before closing them. */
   drain_timeout_ms: z.number().int().nonnegative().default(30_000),
+  /**
+   * After SIGTERM, how long the gateway goes on accepting and serving calls while /readyz answers 503,
+   * before it closes its listener: a load balancer that polls readiness stops sending first, so no
+   * connection is left in the listen queue when it closes (such a connection is reset). Kubernetes'
+   * preStop sleep does the same job.
+   */
+  shutdown_delay_ms: z.number().int().nonnegative().default(0),
   /** Honour an incoming x-request-id when it looks sane. */
   trust_request_id: z.boolean().default(true),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

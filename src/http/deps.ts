@@ -15,7 +15,8 @@ export interface GatewayDeps extends ChatDeps {
   logger: Logger
   /** SQL store (Postgres or embedded PGlite), migrated at start. Audit, keys and teams live here. */
   database: Database
-  lifecycle: { draining: boolean }
+  /** `stopping`: told to stop, readiness off, calls still served; `draining`: new calls refused, listener closed. */
+  lifecycle: { stopping: boolean; draining: boolean }
   /** Calls between first byte and audit row (graceful shutdown, GET /admin/inflight). */
   inflight?: InflightCalls
   /** Per-target circuit breakers (also `health`), for GET /admin/targets. */

@@ -8,15 +8,20 @@ export interface DrainOptions {
   drainMs: number
   /** After cutting the rest: time for them to send their error event and hand off their audit row. */
   graceMs?: number
+  /** How long calls are still taken, with readiness off, before the listener closes (server.shutdown_delay_ms). */
+  delayMs?: number
 }
 
 /**
- * Graceful stop of the HTTP side: readiness off and new calls refused (503 shutting_down on open
- * connections), listening socket closed, in-flight calls and streams waited for up to the deadline,
+ * Graceful stop of the HTTP side: readiness off (calls still served for `delayMs`, so balancers
+ * polling readiness stop sending first), then new calls refused (503 shutting_down on open
+ * connections) and the listening socket closed, in-flight calls and streams waited for up to the deadline,
  * the rest cut with an error (each still gets its audit row), then fastify closed (its onClose
  * hooks run after every call is over). Resolves with how many calls had to be cut.
  */
 export async function drainAndClose(app: FastifyInstance, deps: GatewayDeps, opts: DrainOptions): Promise<number> {
+  deps.lifecycle.stopping = true
+  if (opts.delayMs) await sleep(opts.delayMs)
   deps.lifecycle.draining = true
   const server = app.server
   // no new connections from here on; idle keep-alive ones are closed too (Node >= 19)

@@ -53,13 +53,16 @@ const plainLoggers = new WeakSet<Logger>()
 export const isPlainLogger = (log: object): log is Logger => plainLoggers.has(log as Logger)
 
 /**
- * stdout through an asynchronous sonic-boom destination, fed in batches by a LineBatcher: one write
+ * stdout through a synchronous sonic-boom destination, fed in batches by a LineBatcher: one write
  * per 16 KiB or so of lines instead of one per call (each write converts and copies its text on the
  * main thread), and at least every 250 ms so a quiet gateway's lines still show promptly. Flushed
- * on shutdown too (flushLogger) and at process exit.
+ * on shutdown too (flushLogger) and at process exit. Synchronous, as pino's own default is: with
+ * batches the writes are few, and no write is ever in flight on the thread pool, where one could
+ * land after the lines written synchronously at process exit (out of order) or be lost with the
+ * process.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  const logger = pino(loggerOptions(level), destination ?? new LineBatcher(pino.destination({ dest: 1, sync: false, minLength: 0, maxWrite: 65_536 })))
+  const logger = pino(loggerOptions(level), destination ?? new LineBatcher(pino.destination({ dest: 1, sync: true, minLength: 0, maxWrite: 65_536 })))
   plainLoggers.add(logger)
   return logger
 }

@@ -90,7 +90,10 @@ t.test('SIGTERM to one of two replicas under streaming load drops nothing and lo
   for (const name of ['a', 'b']) {
     const port = await freePort()
     const config = {
-      server: { host: '127.0.0.1', port, drain_timeout_ms: 15_000 },
+      // shutdown delay: the balancer polls readiness every 50 ms, so it stops sending to a stopping
+      // replica before that replica closes its listener (a connection still in the listen queue then
+      // would be reset: the race a Kubernetes preStop sleep covers)
+      server: { host: '127.0.0.1', port, drain_timeout_ms: 15_000, shutdown_delay_ms: 500 },
       auth: { anonymous_team: team },
       providers: { up: { type: 'openai', base_url: `${upstream.origin}/v1` } },
       models: { m: { targets: [{ provider: 'up', model: 'fake-1' }] } },

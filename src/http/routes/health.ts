@@ -11,7 +11,7 @@ export function healthRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }))
 
   app.get('/readyz', async (_request, reply) => {
-    if (deps.lifecycle.draining) return reply.code(503).send({ status: 'draining' })
+    if (deps.lifecycle.stopping) return reply.code(503).send({ status: 'draining' })
     const rt = deps.runtime.current
     const checks: Record<string, { ok: boolean; degraded?: boolean; detail?: string }> = {}
     await Promise.all(

@@ -19,9 +19,9 @@ import type { Database } from '../../src/ports/database.js'
  * Acceptance 2: the database goes away in the middle of a 2,000-request run. Every request is still
  * answered normally, rows go to the spool meanwhile, and afterwards the table holds exactly 2,000 rows.
  * With DATABASE_URL: real Postgres behind a TCP proxy the test cuts. Otherwise: PGlite behind a sink
- * the test switches off (PGlite has no network to cut). OUTAGE_MS scales the window (default 5 s; 20000 = the issue's figure).
+ * the test switches off (PGlite has no network to cut). OUTAGE_MS sets the window (default 20 s, the issue's figure).
  */
-const OUTAGE_MS = Number(process.env.OUTAGE_MS ?? 5_000)
+const OUTAGE_MS = Number(process.env.OUTAGE_MS ?? 20_000)
 const TOTAL = 2_000
 let upstream: FakeUpstream
 let gw: TestGateway

@@ -70,11 +70,23 @@ function cpuMs(pid) {
 }
 const pids = {}
 
-function pinned(cpu, cmd, args, env = {}) {
+function pinned(cpu, cmd, args, env = {}, stdout = 'pipe') {
   const [c, a] = pin ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]
-  const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'inherit'] })
   children.push(child)
   return child
+}
+
+/**
+ * Where a gateway's log lines go: a pipe read by a process of its own (`cat` to /dev/null, on the
+ * load generator's core), as a container runtime reads a container's stdout. Read by the bench
+ * itself, a full pipe would wait for the load generator's event loop and hold the gateway up.
+ */
+async function logSink() {
+  const sink = spawn(pin ? 'taskset' : 'cat', pin ? ['-c', '0', 'cat'] : [], { stdio: ['pipe', 'ignore', 'ignore'] })
+  children.push(sink)
+  await new Promise((resolve, reject) => sink.once('spawn', resolve).once('error', reject))
+  return sink.stdin
 }
 
 /** Starts a helper server that prints its port on the first line. */
@@ -112,9 +124,9 @@ async function startGateway(name, mockPort, env) {
     `storage: { data_dir: "${join(dir, 'data')}" }`,
   ].join('\n'))
   // the production runtime flag (Dockerfile NODE_OPTIONS, npm start)
-  const child = pinned(1, process.execPath, ['--max-semi-space-size=64', join(root, 'dist/src/cli/main.js'), 'serve', '--config', config], env)
+  // one log line per call, as in production, into a pipe another process drains
+  const child = pinned(1, process.execPath, ['--max-semi-space-size=64', join(root, 'dist/src/cli/main.js'), 'serve', '--config', config], env, await logSink())
   pids[{ pg: 'switchyard', noaudit: 'switchyard-noaudit', embedded: 'switchyard-embedded' }[name]] = child.pid
-  child.stdout.resume() // one log line per call, as in production; drained, not stored
   await waitFor(`http://127.0.0.1:${port}/readyz`)
   return `http://127.0.0.1:${port}`
 }

@@ -21,7 +21,8 @@ export async function serve(configPath: string): Promise<number> {
     let stopping = false
     const stop = (signal: string) => {
       if (stopping) {
-        // a second signal: stop waiting for in-flight calls (they still get an error and an audit row)
+        // a second signal: no shutdown delay, stop waiting for in-flight calls (they still get an error and an audit row)
+        gateway.deps.lifecycle.hurry?.()
         const cut = gateway.deps.inflight?.cutAll(new GatewayError('shutting_down', 'The gateway was told to stop at once.')) ?? 0
         gateway.app.log.warn({ signal, cut }, 'second signal: cutting in-flight calls')
         return

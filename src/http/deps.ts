@@ -15,8 +15,11 @@ export interface GatewayDeps extends ChatDeps {
   logger: Logger
   /** SQL store (Postgres or embedded PGlite), migrated at start. Audit, keys and teams live here. */
   database: Database
-  /** `stopping`: told to stop, readiness off, calls still served; `draining`: new calls refused, listener closed. */
-  lifecycle: { stopping: boolean; draining: boolean }
+  /**
+   * `stopping`: told to stop, readiness off, calls still served (server.shutdown_delay_ms);
+   * `draining`: new calls refused, listener closed. `hurry` ends the shutdown delay early.
+   */
+  lifecycle: { stopping: boolean; draining: boolean; hurry?: () => void }
   /** Calls between first byte and audit row (graceful shutdown, GET /admin/inflight). */
   inflight?: InflightCalls
   /** Per-target circuit breakers (also `health`), for GET /admin/targets. */

@@ -21,7 +21,10 @@ export interface DrainOptions {
  */
 export async function drainAndClose(app: FastifyInstance, deps: GatewayDeps, opts: DrainOptions): Promise<number> {
   deps.lifecycle.stopping = true
-  if (opts.delayMs) await sleep(opts.delayMs)
+  if (opts.delayMs) {
+    const hurried = new Promise<void>((resolve) => (deps.lifecycle.hurry = resolve))
+    await Promise.race([sleep(opts.delayMs, undefined, { ref: false }), hurried])
+  }
   deps.lifecycle.draining = true
   const server = app.server
   // no new connections from here on; idle keep-alive ones are closed too (Node >= 19)

@@ -118,6 +118,17 @@ t.test('server.shutdown_delay_ms: readiness goes off at once, calls are still se
   t.equal(audit.rows[0]!.outcome, 'ok', 'the call served during the delay has its audit row')
 })
 
+t.test('a second signal (lifecycle.hurry) ends the shutdown delay at once', async (t) => {
+  const gw = await gateway(10_000, new MemoryAuditRecorder(), 60_000)
+  const startedAt = performance.now()
+  const closing = gw.close()
+  await new Promise((r) => setTimeout(r, 50))
+  t.equal((await gw.gateway.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 503, 'stopping')
+  gw.gateway.deps.lifecycle.hurry!()
+  await closing
+  t.ok(performance.now() - startedAt < 10_000, 'closed without waiting out the 60 s delay')
+})
+
 t.test('at the drain deadline a stream still running gets an error event and an audit row', async (t) => {
   const audit = new MemoryAuditRecorder()
   const gw = await gateway(400, audit)

@@ -13,8 +13,8 @@ import { withAttempts, type TargetHealth } from './attempts.js'
 import type { Clock } from './clock.js'
 import { estimatePromptTokens } from './estimate.js'
 import { applySet } from './policy/apply-set.js'
-import { recordDecision } from './policy/record-decision.js'
-import type { Decision, PolicyInput } from './policy/types.js'
+import { decideCall } from './policy/record-decision.js'
+import type { Decision } from './policy/types.js'
 import type { LatencyTracker } from './routing/latency.js'
 import { orderTargets } from './routing/select.js'
 import type { Runtime, RuntimeRef } from './runtime.js'
@@ -66,7 +66,7 @@ export async function handleChat(deps: ChatDeps, ctx: CallContext, body: unknown
 
   const decision = inSpanSync('switchyard.policy', {}, (span) => {
     try {
-      return decide(rt, ctx, req, admission.budgetUsedPct)
+      return decideCall(rt.policy, ctx, { endpoint: 'chat.completions', user: req.user ?? null, model: req.model, metadata: req.metadata ?? {}, request: req, stream: req.stream === true, budgetUsedPct: admission.budgetUsedPct })
     } finally {
       if (span.isRecording()) span.setAttributes({ 'switchyard.rule': r.rule ?? 'none', 'switchyard.policy_version': r.policyVersion ?? 'none', 'switchyard.team': ctx.principal.teamId })
     }
@@ -165,23 +165,6 @@ export async function upstreamFailure(adapter: ProviderAdapter, res: UpstreamRes
     // not JSON: keep the text
   }
   return adapter.mapError(res.status, body, res.headers, actx)
-}
-
-function decide(rt: Runtime, ctx: CallContext, req: ChatRequest, budgetUsedPct: number | undefined): Decision {
-  const input: PolicyInput = {
-    endpoint: 'chat.completions',
-    team: ctx.principal.teamId,
-    teamLabels: ctx.principal.team.labels ?? {},
-    key: ctx.principal.keyName,
-    user: req.user ?? null,
-    model: req.model,
-    headers: ctx.headers,
-    metadata: req.metadata ?? {},
-    request: req,
-    stream: req.stream === true,
-    budgetUsedPct,
-  }
-  return recordDecision(ctx, rt.policy.version, rt.policy.evaluate(input))
 }
 
 /** The requested model must be allowed for the key (or its team); the chosen route must exist. */

@@ -8,10 +8,8 @@ import type { EmbeddingsResponse } from '../schemas/openai/chat-response.js'
 import { withAttempts } from './attempts.js'
 import { upstreamFailure, type ChatDeps } from './handle-chat.js'
 import { applySet } from './policy/apply-set.js'
-import { recordDecision } from './policy/record-decision.js'
-import type { Decision } from './policy/types.js'
+import { decideCall } from './policy/record-decision.js'
 import { orderTargets } from './routing/select.js'
-import type { Runtime } from './runtime.js'
 import { resolveTimeouts } from './timeouts.js'
 import { costUsd } from './usage.js'
 import { parseBody } from './validate.js'
@@ -41,7 +39,7 @@ export async function handleEmbeddings(deps: ChatDeps, ctx: CallContext, body: u
   const estimate = estimateEmbeddingTokens(req)
   const admission = deps.limits ? await deps.limits.admit(ctx, { promptTokens: estimate }) : {}
 
-  const decision = decide(rt, ctx, req, admission.budgetUsedPct)
+  const decision = decideCall(rt.policy, ctx, { endpoint: 'embeddings', user: req.user ?? null, model: req.model, metadata: {}, request: req, stream: false, budgetUsedPct: admission.budgetUsedPct })
   req = applySet(req, Object.fromEntries(Object.entries(decision.set).filter(([k]) => settable.has(k))))
   const allowed = ctx.principal.keyModels ?? ctx.principal.team.models
   if (allowed && !allowed.includes(req.model) && !(decision.rule !== null && decision.route !== req.model)) {
@@ -89,19 +87,3 @@ function encodeAsRequested(parsed: { value: EmbeddingsResponse; text: string }, 
   return JSON.stringify({ ...parsed.value, data })
 }
 
-function decide(rt: Runtime, ctx: CallContext, req: EmbeddingsRequest, budgetUsedPct: number | undefined): Decision {
-  const decision = rt.policy.evaluate({
-    endpoint: 'embeddings',
-    team: ctx.principal.teamId,
-    teamLabels: ctx.principal.team.labels ?? {},
-    key: ctx.principal.keyName,
-    user: req.user ?? null,
-    model: req.model,
-    headers: ctx.headers,
-    metadata: {},
-    request: req,
-    stream: false,
-    budgetUsedPct,
-  })
-  return recordDecision(ctx, rt.policy.version, decision)
-}

@@ -1,6 +1,6 @@
 import { GatewayError } from '../../errors/gateway-error.js'
 import type { CallContext } from '../call-context.js'
-import type { Decision } from './types.js'
+import type { Decision, PolicyInput } from './types.js'
 
 /**
  * Puts a policy decision on the call (audit record and `x-switchyard-rule`) and raises the denial.
@@ -15,4 +15,26 @@ export function recordDecision(ctx: CallContext, policyVersion: string, decision
   ctx.responseHeaders['x-switchyard-rule'] = decision.rule ?? 'none'
   if (decision.kind === 'deny') throw new GatewayError('policy_denied', decision.denyMessage ?? undefined)
   return decision
+}
+
+/** The call's side of the policy input; the principal's side (team, labels, key, headers) comes from the call context. */
+export type CallFacts = Pick<PolicyInput, 'endpoint' | 'user' | 'model' | 'metadata' | 'request' | 'stream' | 'budgetUsedPct'>
+
+/** Evaluates the policy for a call of any endpoint and records the decision on it. */
+export function decideCall(policy: { version: string; evaluate(input: PolicyInput): Decision }, ctx: CallContext, facts: CallFacts): Decision {
+  const p = ctx.principal
+  const input: PolicyInput = {
+    endpoint: facts.endpoint,
+    team: p.teamId,
+    teamLabels: p.team.labels ?? {},
+    key: p.keyName,
+    user: facts.user,
+    model: facts.model,
+    headers: ctx.headers,
+    metadata: facts.metadata,
+    request: facts.request,
+    stream: facts.stream,
+    budgetUsedPct: facts.budgetUsedPct,
+  }
+  return recordDecision(ctx, policy.version, policy.evaluate(input))
 }

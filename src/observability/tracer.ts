@@ -51,7 +51,6 @@ export function withActiveSpan<T>(span: Span | undefined, fn: () => T): T {
 /** True once an SDK records spans; callers may skip building span attributes while false. */
 export const tracingEnabled = (): boolean => enabled
 
-
 /**
  * Runs `fn` inside a new active child span, ending it (with the error status on a throw). Not an
  * async function: with tracing off it returns `fn`'s own promise, without wrapping it in another.

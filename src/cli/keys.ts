@@ -4,8 +4,8 @@ import { describeDatabase, openDatabase } from '../adapters/db/open-database.js'
 import { migrate } from '../adapters/db/migrate.js'
 import { openContextStore } from '../adapters/context/open-context-store.js'
 import { SqlKeyRepository, SqlTeamRepository } from '../adapters/keys/sql-repositories.js'
-import { createKeySchema, KeyAdmin, type CreateKeyInput } from '../core/keys/key-admin.js'
-import type { ApiKeyRecord } from '../core/keys/records.js'
+import { createKeySchema, KeyAdmin, type CreateKeyInput } from '../identity/key-admin.js'
+import type { ApiKeyRecord } from '../identity/records.js'
 import { isGatewayError } from '../errors/gateway-error.js'
 
 const USAGE = `Usage:

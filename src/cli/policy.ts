@@ -3,11 +3,11 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadConfig, type GatewayConfig, type PolicySource } from '../config/load.js'
 import { ConfigError, YamlSource } from '../config/yaml-source.js'
-import { compilePolicy } from '../core/policy/compile.js'
-import { offlineInput } from '../core/policy/offline-input.js'
-import type { CompiledPolicy, Decision } from '../core/policy/types.js'
-import { ModelCatalog } from '../core/routing/catalog.js'
-import { knownRoutes } from '../core/runtime.js'
+import { compilePolicy } from '../policy/compile.js'
+import { offlineInput } from '../policy/offline-input.js'
+import type { CompiledPolicy, Decision } from '../policy/types.js'
+import { ModelCatalog } from '../routing/catalog.js'
+import { knownRoutes } from '../runtime/runtime.js'
 
 export interface Io {
   out(line: string): void

@@ -1,4 +1,4 @@
-import { createGateway } from '../gateway.js'
+import { createGateway } from '../app/gateway.js'
 import { ConfigError } from '../config/yaml-source.js'
 import { GatewayError } from '../errors/gateway-error.js'
 

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { CallContext } from '../core/call-context.js'
-import { newCallRecord, type CallRecord } from '../core/call-record.js'
-import type { Principal } from '../core/principal.js'
+import type { CallContext } from '../call/log.js'
+import { newCallRecord, type CallRecord } from '../call/record.js'
+import type { Principal } from '../identity/principal.js'
 import type { Span } from '../observability/tracer.js'
-import { CallSignal } from '../core/call-signal.js'
+import { CallSignal } from '../call/cancel.js'
 
 /** Per-request audit state, created when a proxied route's request arrives, before the body is even read. */
 export interface CallState {

@@ -1,4 +1,4 @@
-import { finishCall } from '../core/finish-call.js'
+import { finishCall } from '../call/failure.js'
 import { logCall } from '../observability/call-log.js'
 import { closeCallSpan } from '../observability/call-span.js'
 import { withActiveSpan } from '../observability/tracer.js'

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import { once } from 'node:events'
 import { clientLeft } from '../providers/shared/transport.js'
-import type { AbortState } from '../core/call-signal.js'
+import type { AbortState } from '../call/cancel.js'
 
 /**
  * Writes an SSE body to the raw response with backpressure: when the socket's buffer is full we

@@ -1,6 +1,6 @@
-import type { CallRecord } from '../core/call-record.js'
+import type { CallRecord } from '../call/record.js'
 import { pino, type Logger } from 'pino'
-import type { Log } from '../core/call-context.js'
+import type { Log } from '../call/log.js'
 import { isPlainLogger } from './logger.js'
 
 /** The fields of the call line, in order. No prompts, no keys: ids, routing, outcome, timings. */

@@ -1,4 +1,4 @@
-import type { CallRecord } from '../core/call-record.js'
+import type { CallRecord } from '../call/record.js'
 import type { Target } from '../providers/types.js'
 import { failSpan, inSpan, noSpan, SpanKind, startServerSpan, startSpan, traceIdOf, tracingEnabled, withActiveSpan, type Span } from './tracer.js'
 

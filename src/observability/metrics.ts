@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { CallRecord } from '../core/call-record.js'
+import type { CallRecord } from '../call/record.js'
 import { CounterFamily, GaugeFamily, HistogramFamily, seriesResets, type HistogramSeries, type ValueSeries } from './series.js'
 
 const statusClass = (status: number | null): string => (status === null ? 'none' : `${Math.floor(status / 100)}xx`)

@@ -1,4 +1,4 @@
-import type { CallRecord } from '../core/call-record.js'
+import type { CallRecord } from '../call/record.js'
 
 /** Where finished call records go. Storage adapters implement `write`; the recorder batches in front. */
 export interface AuditSink {

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, TeamRecord, TeamSettings } from '../core/keys/records.js'
+import type { ApiKeyRecord, TeamRecord, TeamSettings } from '../identity/records.js'
 
 /** Durable API keys (the `api_keys` table). Keys are never deleted: revocation stamps revoked_at. */
 export interface KeyRepository {

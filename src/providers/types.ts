@@ -1,7 +1,7 @@
 import type { ProviderConfig, ProviderType } from '../config/schema.js'
 import type { GatewayError } from '../errors/gateway-error.js'
-import type { ChatRequest, EmbeddingsRequest } from '../schemas/openai/chat-request.js'
-import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse } from '../schemas/openai/chat-response.js'
+import type { ChatRequest, EmbeddingsRequest } from '../ingress/openai-chat/schema.js'
+import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse } from '../call/chat-result.js'
 import type { SseEvent } from './shared/sse-decoder.js'
 
 /** One concrete upstream choice: a configured provider account and an upstream model name. */

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BufferedAuditRecorder } from '../../src/adapters/audit/buffered.js'
-import type { CallRecord } from '../../src/core/call-record.js'
+import type { CallRecord } from '../../src/call/record.js'
 import type { AuditSink } from '../../src/ports/audit-sink.js'
 import { sampleRecord } from '../helpers/call-records.js'
 

@@ -6,7 +6,7 @@ import { writeConfigFiles } from '../helpers/gateway.js'
 import { databaseEnv } from '../helpers/context-env.js'
 import { runKeys } from '../../src/cli/keys.js'
 import { RedisContextStore } from '../../src/adapters/context/redis.js'
-import { hashKey } from '../../src/core/auth/authenticator.js'
+import { hashKey } from '../../src/identity/authenticator.js'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 

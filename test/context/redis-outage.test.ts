@@ -4,7 +4,7 @@ import { startFakeUpstream, sendJson, type FakeUpstream } from '../helpers/fake-
 import { startGateway, type TestGateway } from '../helpers/gateway.js'
 import { completion, databaseEnv } from '../helpers/context-env.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
-import { hashKey } from '../../src/core/auth/authenticator.js'
+import { hashKey } from '../../src/identity/authenticator.js'
 
 // The gateway talks to the real Redis through a TCP relay that the test cuts: the shared Redis keeps running.
 const redisUrl = process.env.REDIS_URL

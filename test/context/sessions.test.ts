@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { startFakeUpstream, sendJson, sendSse, type FakeUpstream } from '../helpers/fake-upstream.js'
 import { startGateway, type TestGateway } from '../helpers/gateway.js'
 import { completion, contextBackend, databaseEnv, streamFrames } from '../helpers/context-env.js'
-import { hashKey } from '../../src/core/auth/authenticator.js'
+import { hashKey } from '../../src/identity/authenticator.js'
 
 const backend = contextBackend()
 t.comment(`sessions against ${backend.label}`)

@@ -2,8 +2,8 @@ import t from 'tap'
 import { startFakeUpstream, sendJson, type FakeUpstream } from '../helpers/fake-upstream.js'
 import { startGateway, type TestGateway } from '../helpers/gateway.js'
 import { completion, contextBackend, databaseEnv } from '../helpers/context-env.js'
-import { hashKey } from '../../src/core/auth/authenticator.js'
-import { applyTeamContext } from '../../src/core/context/team-context.js'
+import { hashKey } from '../../src/identity/authenticator.js'
+import { applyTeamContext } from '../../src/context/team-context.js'
 
 const backend = contextBackend()
 t.comment(`team context against ${backend.label}`)

@@ -2,9 +2,9 @@ import t from 'tap'
 import { openTestDatabase } from '../helpers/database.js'
 import { migrate } from '../../src/adapters/db/migrate.js'
 import { SqlKeyRepository, SqlTeamRepository } from '../../src/adapters/keys/sql-repositories.js'
-import { sqlSessionCalls } from '../../src/adapters/sessions/sql-session-calls.js'
-import { generateApiKey, keyHint, newKeyId, type ApiKeyRecord } from '../../src/core/keys/records.js'
-import { hashKey } from '../../src/core/auth/authenticator.js'
+import { sqlSessionCalls } from '../../src/adapters/reads/sql-session-calls.js'
+import { generateApiKey, keyHint, newKeyId, type ApiKeyRecord } from '../../src/identity/records.js'
+import { hashKey } from '../../src/identity/authenticator.js'
 
 t.test('keys, teams and session calls on the Database port', async (t) => {
   const tdb = await openTestDatabase(t)

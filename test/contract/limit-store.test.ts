@@ -1,6 +1,6 @@
 import t from 'tap'
-import { buildPlan } from '../../src/core/limits/plan.js'
-import type { Principal } from '../../src/core/principal.js'
+import { buildPlan } from '../../src/limits/plan.js'
+import type { Principal } from '../../src/identity/principal.js'
 import type { TeamConfig } from '../../src/config/schema.js'
 import { limitBackends, redisUrl } from '../helpers/limits.js'
 

@@ -7,7 +7,7 @@ import { join, posix, relative } from 'node:path'
 import { pino } from 'pino'
 import ts from 'typescript'
 import { loadConfig } from '../../src/config/load.js'
-import { createGateway } from '../../src/gateway.js'
+import { createGateway } from '../../src/app/gateway.js'
 import { packageRoot } from '../../src/paths.js'
 import { dockerIgnore, healthcheck, readDockerfile, type Instruction, type Stage } from '../helpers/dockerfile.js'
 

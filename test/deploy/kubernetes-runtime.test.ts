@@ -5,7 +5,7 @@ import { dirname, join, posix } from 'node:path'
 import { pino } from 'pino'
 import { parseDocument } from 'yaml'
 import { loadConfig } from '../../src/config/load.js'
-import { createGateway } from '../../src/gateway.js'
+import { createGateway } from '../../src/app/gateway.js'
 import { packageRoot } from '../../src/paths.js'
 import { find, kustomize } from '../helpers/kustomize.js'
 

@@ -1,4 +1,4 @@
-import { newCallRecord, outcomes, type CallRecord } from '../../src/core/call-record.js'
+import { newCallRecord, outcomes, type CallRecord } from '../../src/call/record.js'
 
 /** A fully populated record; `i` varies ids, team, outcome and time so queries have something to group. */
 export function sampleRecord(i: number, over: Partial<CallRecord> = {}): CallRecord {

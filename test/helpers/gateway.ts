@@ -5,7 +5,7 @@ import { pino } from 'pino'
 import tap from 'tap'
 import { createScratchDatabase } from './database.js'
 import { stringify } from 'yaml'
-import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js'
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/app/gateway.js'
 
 export interface TestGateway {
   gateway: Gateway

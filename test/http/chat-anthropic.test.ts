@@ -4,7 +4,7 @@ import { anthropicRequestError, fakeAnthropic } from '../helpers/fake-anthropic.
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js'
 import { startGateway, type TestGateway } from '../helpers/gateway.js'
 import { openaiSchemaErrors } from '../helpers/openai-schemas.js'
-import { hashKey } from '../../src/core/auth/authenticator.js'
+import { hashKey } from '../../src/identity/authenticator.js'
 
 const CLIENT_KEY = 'sk-sy-anthropic-e2e-client-key'
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import OpenAI from 'openai'
-import { hashKey } from '../../src/core/auth/authenticator.js'
+import { hashKey } from '../../src/identity/authenticator.js'
 import { fakeGemini, geminiRequestError } from '../helpers/fake-gemini.js'
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js'
 import { startGateway, type TestGateway } from '../helpers/gateway.js'

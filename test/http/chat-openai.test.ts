@@ -4,7 +4,7 @@ import { startFakeUpstream, sendJson, sendSse, type FakeUpstream } from '../help
 import { startGateway, type TestGateway } from '../helpers/gateway.js'
 import { fixtureJson, fixtureText, sseFrames } from '../helpers/fixtures.js'
 import { openaiSchemaErrors } from '../helpers/openai-schemas.js'
-import { hashKey } from '../../src/core/auth/authenticator.js'
+import { hashKey } from '../../src/identity/authenticator.js'
 
 const CLIENT_KEY = 'sk-sy-test-client-key-never-forwarded'
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import OpenAI from 'openai'
 import { MemoryAuditRecorder } from '../../src/adapters/audit/memory.js'
-import { hashKey } from '../../src/core/auth/authenticator.js'
+import { hashKey } from '../../src/identity/authenticator.js'
 import { fakeGemini, geminiRequestError } from '../helpers/fake-gemini.js'
 import { sendJson, sendSse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js'
 import { fixtureJson, fixtureText, sseFrames } from '../helpers/fixtures.js'

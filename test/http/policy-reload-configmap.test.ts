@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import { stringify } from 'yaml'
-import { createGateway } from '../../src/gateway.js'
+import { createGateway } from '../../src/app/gateway.js'
 import { startFakeUpstream, sendJson } from '../helpers/fake-upstream.js'
 
 /**

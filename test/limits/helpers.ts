@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import { hashKey } from '../../src/core/auth/authenticator.js'
+import { hashKey } from '../../src/identity/authenticator.js'
 import { sendJson, sendSse, type ReceivedRequest } from '../helpers/fake-upstream.js'
 import { randomPrefix, redisUrl } from '../helpers/limits.js'
 import { openTestDatabase } from '../helpers/database.js'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { newCallRecord } from '../../src/core/call-record.js'
+import { newCallRecord } from '../../src/call/record.js'
 import { CALL_COLUMNS, ROWS_PER_TURN, rowsJson } from '../../src/adapters/audit/sql-sink.js'
 
 t.test('the batch JSON has every column, in order, with the values of the record', async (t) => {

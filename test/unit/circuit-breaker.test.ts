@@ -1,5 +1,5 @@
 import t from 'tap'
-import { CircuitBreakers, type BreakerTransition } from '../../src/core/health/circuit-breaker.js'
+import { CircuitBreakers, type BreakerTransition } from '../../src/routing/circuit-breaker.js'
 import { GatewayError } from '../../src/errors/gateway-error.js'
 import type { Target } from '../../src/providers/types.js'
 

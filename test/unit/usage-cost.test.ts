@@ -1,5 +1,5 @@
 import t from 'tap'
-import { costUsd, normalizeUsage } from '../../src/core/usage.js'
+import { costUsd, normalizeUsage } from '../../src/usage/cost.js'
 
 t.test('cost: cached input and reasoning output priced separately, per million tokens', async (t) => {
   const usage = normalizeUsage({

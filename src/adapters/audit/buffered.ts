@@ -1,4 +1,4 @@
-import type { CallRecord } from '../../core/call-record.js'
+import type { CallRecord } from '../../call/record.js'
 import type { AuditRecorder, AuditSink } from '../../ports/audit-sink.js'
 import { Spool } from './spool.js'
 

@@ -1,4 +1,4 @@
-import type { CallRecord } from '../../core/call-record.js'
+import type { CallRecord } from '../../call/record.js'
 import type { AuditRecorder } from '../../ports/audit-sink.js'
 
 /** Keeps the most recent rows in memory (bounded; max 0 keeps none). Used when no durable audit storage is wired. */

@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path'
 import type { GatewayConfig } from '../../config/load.js'
-import type { RuntimeRef } from '../../core/runtime.js'
+import type { RuntimeRef } from '../../runtime/runtime.js'
 import type { ReadinessCheck } from '../../http/routes/health.js'
 import type { Metrics } from '../../observability/metrics.js'
 import type { Database } from '../../ports/database.js'

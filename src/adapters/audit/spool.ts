@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs'
 import { open, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { CallRecord } from '../../core/call-record.js'
+import type { CallRecord } from '../../call/record.js'
 
 const SEGMENT = /^spool-(\d{12})\.jsonl$/
 const segmentName = (seq: number): string => `spool-${String(seq).padStart(12, '0')}.jsonl`

@@ -1,6 +1,6 @@
 import type { AuditConfig } from '../../config/schema.js'
-import { auditBody } from '../../core/audit-bodies.js'
-import type { CallRecord } from '../../core/call-record.js'
+import { auditBody } from './bodies.js'
+import type { CallRecord } from '../../call/record.js'
 import type { AuditSink } from '../../ports/audit-sink.js'
 import type { Database } from '../../ports/database.js'
 

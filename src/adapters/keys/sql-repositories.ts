@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, TeamRecord, TeamSettings } from '../../core/keys/records.js'
+import type { ApiKeyRecord, TeamRecord, TeamSettings } from '../../identity/records.js'
 import type { KeyRepository, TeamRepository } from '../../ports/key-repository.js'
 import type { Queryable } from '../../ports/database.js'
 

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { GatewayError, asGatewayError, toOpenAIError } from '../../errors/gateway-error.js'
-import { noteFailure } from '../../core/finish-call.js'
+import { noteFailure } from '../../call/failure.js'
 import { ClientCancelledError } from '../../providers/shared/transport.js'
 
 /** Fastify's own errors, by code, as gateway errors. */

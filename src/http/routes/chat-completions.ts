@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { handleChat } from '../../core/handle-chat.js'
+import { handleChat } from '../../stages/run-chat.js'
 import type { GatewayDeps } from '../deps.js'
 import { callContext } from '../call-state.js'
 import { pipeSse } from '../sse-writer.js'

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { handleEmbeddings } from '../../core/handle-embeddings.js'
+import { handleEmbeddings } from '../../stages/run-embeddings.js'
 import { callContext } from '../call-state.js'
 import type { GatewayDeps } from '../deps.js'
 

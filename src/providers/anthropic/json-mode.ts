@@ -1,4 +1,4 @@
-import type { ResponseFormat } from '../../schemas/openai/chat-request.js'
+import type { ResponseFormat } from '../../ingress/openai-chat/schema.js'
 import type { AnthropicTool } from './wire.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../../schemas/openai/chat-request.js'
+import type { ChatRequest } from '../../ingress/openai-chat/schema.js'
 import { endpoint, splitBaseUrl } from '../shared/endpoint.js'
 import { unsupported } from '../shared/message-parts.js'
 import type { AdapterContext, UpstreamRequest } from '../types.js'

@@ -1,4 +1,4 @@
-import type { ChatCompletion, ToolCall } from '../../schemas/openai/chat-response.js'
+import type { ChatCompletion, ToolCall } from '../../call/chat-result.js'
 import { malformedUpstream } from '../shared/upstream-errors.js'
 import type { AdapterContext, ParsedResponse } from '../types.js'
 import { isJsonTool, jsonToolContent } from './json-mode.js'

@@ -1,4 +1,4 @@
-import type { ChatCompletionChunk, FinishReason } from '../../schemas/openai/chat-response.js'
+import type { ChatCompletionChunk, FinishReason } from '../../call/chat-result.js'
 import type { SseEvent } from '../shared/sse-decoder.js'
 import { malformedUpstream } from '../shared/upstream-errors.js'
 import type { AdapterContext, StreamMapper, StreamOut } from '../types.js'

@@ -1,4 +1,4 @@
-import type { FinishReason, Usage } from '../../schemas/openai/chat-response.js'
+import type { FinishReason, Usage } from '../../call/chat-result.js'
 import type { AnthropicUsage } from './wire.js'
 
 /** Anthropic usage in OpenAI's meaning: prompt = input + cache read + cache creation; cached = cache read. */

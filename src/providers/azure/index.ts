@@ -1,4 +1,4 @@
-import type { ChatRequest, EmbeddingsRequest } from '../../schemas/openai/chat-request.js'
+import type { ChatRequest, EmbeddingsRequest } from '../../ingress/openai-chat/schema.js'
 import { mapError } from '../openai/errors.js'
 import { chatRequest as openaiChatRequest, embeddingsRequest as openaiEmbeddingsRequest } from '../openai/request.js'
 import { chatResponse, embeddingsResponse } from '../openai/response.js'

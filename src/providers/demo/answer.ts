@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../schemas/openai/chat-response.js'
+import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../call/chat-result.js'
 
 /** Deterministic, offline answers in OpenAI's wire format, so a new user gets a real reply with no provider account. */
 interface DemoRequest {

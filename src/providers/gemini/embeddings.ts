@@ -1,5 +1,5 @@
-import type { EmbeddingsRequest } from '../../schemas/openai/chat-request.js'
-import type { EmbeddingsResponse } from '../../schemas/openai/chat-response.js'
+import type { EmbeddingsRequest } from '../../ingress/openai-chat/schema.js'
+import type { EmbeddingsResponse } from '../../call/chat-result.js'
 import { unsupported } from '../shared/message-parts.js'
 import { malformedUpstream } from '../shared/upstream-errors.js'
 import type { AdapterContext, ParsedResponse, UpstreamRequest } from '../types.js'

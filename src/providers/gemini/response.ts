@@ -1,4 +1,4 @@
-import type { ChatCompletion, FinishReason, ToolCall, Usage } from '../../schemas/openai/chat-response.js'
+import type { ChatCompletion, FinishReason, ToolCall, Usage } from '../../call/chat-result.js'
 import { malformedUpstream } from '../shared/upstream-errors.js'
 import type { AdapterContext, ParsedResponse } from '../types.js'
 import { toolCallId } from './thought-signature.js'

@@ -1,4 +1,4 @@
-import type { ChatRequest, EmbeddingsRequest } from '../../schemas/openai/chat-request.js'
+import type { ChatRequest, EmbeddingsRequest } from '../../ingress/openai-chat/schema.js'
 import { endpoint } from '../shared/endpoint.js'
 import type { AdapterContext, UpstreamRequest } from '../types.js'
 

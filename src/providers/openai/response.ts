@@ -1,4 +1,4 @@
-import type { ChatCompletion, EmbeddingsResponse } from '../../schemas/openai/chat-response.js'
+import type { ChatCompletion, EmbeddingsResponse } from '../../call/chat-result.js'
 import { malformedUpstream } from '../shared/upstream-errors.js'
 import type { AdapterContext, ParsedResponse } from '../types.js'
 

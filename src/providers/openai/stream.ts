@@ -1,5 +1,5 @@
 import { GatewayError } from '../../errors/gateway-error.js'
-import type { ChatCompletionChunk } from '../../schemas/openai/chat-response.js'
+import type { ChatCompletionChunk } from '../../call/chat-result.js'
 import type { SseEvent } from '../shared/sse-decoder.js'
 import { malformedUpstream } from '../shared/upstream-errors.js'
 import type { AdapterContext, StreamMapper, StreamOut } from '../types.js'

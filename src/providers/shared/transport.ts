@@ -1,7 +1,7 @@
 import { Pool, type Dispatcher } from 'undici'
 import { GatewayError } from '../../errors/gateway-error.js'
 import type { UpstreamRequest } from '../types.js'
-import type { AbortState, CallSignal } from '../../core/call-signal.js'
+import type { AbortState, CallSignal } from '../../call/cancel.js'
 import { UpstreamExchange } from './upstream-exchange.js'
 
 export interface ResolvedTimeouts {

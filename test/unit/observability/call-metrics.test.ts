@@ -1,5 +1,5 @@
 import t from 'tap'
-import { newCallRecord, type CallRecord } from '../../../src/core/call-record.js'
+import { newCallRecord, type CallRecord } from '../../../src/call/record.js'
 import { Metrics } from '../../../src/observability/metrics.js'
 
 function call(over: Partial<CallRecord>): CallRecord {

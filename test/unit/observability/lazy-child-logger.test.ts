@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { createLogger } from '../../../src/observability/logger.js'
 import { lazyChildLogger } from '../../../src/observability/lazy-child-logger.js'
 import { logCall } from '../../../src/observability/call-log.js'
-import { newCallRecord } from '../../../src/core/call-record.js'
+import { newCallRecord } from '../../../src/call/record.js'
 
 function capture() {
   const lines: Array<Record<string, unknown>> = []

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ConfigError } from '../../../src/config/yaml-source.js'
-import { applySet } from '../../../src/core/policy/apply-set.js'
+import { applySet } from '../../../src/policy/apply-set.js'
 import { input, policyFrom } from './helpers.js'
 
 const known = { models: ['fast', 'smart'], providers: ['openai', 'local'] }
@@ -115,7 +115,7 @@ t.test('invalid policies: each problem names FILE:LINE:COL', async (t) => {
 
 t.test('inline policy problems point into the gateway file', async (t) => {
   const { YamlSource } = await import('../../../src/config/yaml-source.js')
-  const { compilePolicy } = await import('../../../src/core/policy/compile.js')
+  const { compilePolicy } = await import('../../../src/policy/compile.js')
   const src = new YamlSource('/g/gateway.yaml', 'providers: {}\npolicy:\n  rules:\n    - name: r\n      route: nowhere\n')
   const value = (src.value as { policy: unknown }).policy
   t.throws(() => compilePolicy({ kind: 'inline', source: src, path: ['policy'], value }, { known: { models: [], providers: [] } }), /\/g\/gateway\.yaml:5:14 policy\.rules\.0\.route/)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { newCallRecord } from '../../../src/core/call-record.js'
+import { newCallRecord } from '../../../src/call/record.js'
 import { logCall } from '../../../src/observability/call-log.js'
 import { input, policyFrom } from './helpers.js'
 

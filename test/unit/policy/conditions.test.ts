@@ -1,6 +1,6 @@
 import t from 'tap'
-import type { Condition } from '../../../src/core/policy/schema.js'
-import type { PolicyInput } from '../../../src/core/policy/types.js'
+import type { Condition } from '../../../src/policy/schema.js'
+import type { PolicyInput } from '../../../src/policy/types.js'
 import { input, policyFrom } from './helpers.js'
 
 type Over = Partial<PolicyInput> & { content?: string }
@@ -105,7 +105,7 @@ t.test('embeddings input is visible to content conditions', async (t) => {
 })
 
 t.test('requiredLiterals: only plain alternations of ASCII words get a prefilter', async (t) => {
-  const { requiredLiterals } = await import('../../../src/core/policy/matchers.js')
+  const { requiredLiterals } = await import('../../../src/policy/matchers.js')
   const rows: Array<[string, boolean, string[] | null]> = [
     ['\\bpython|typescript\\b', true, ['python', 'typescript']],
     ['Python|Rust', false, ['Python', 'Rust']],

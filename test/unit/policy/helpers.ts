@@ -1,7 +1,7 @@
 import { stringify } from 'yaml'
 import { YamlSource } from '../../../src/config/yaml-source.js'
-import { compilePolicy, type KnownRoutes } from '../../../src/core/policy/compile.js'
-import type { CompiledPolicy, PolicyInput } from '../../../src/core/policy/types.js'
+import { compilePolicy, type KnownRoutes } from '../../../src/policy/compile.js'
+import type { CompiledPolicy, PolicyInput } from '../../../src/policy/types.js'
 
 /** Compiles a policy from YAML text (or an object written as YAML) as if read from `file`. */
 export function policyFrom(doc: string | object, known?: KnownRoutes, file = '/virtual/policy.yaml'): CompiledPolicy {

@@ -1,7 +1,7 @@
 import t from 'tap'
-import type { ResolvedRoute } from '../../../src/core/routing/catalog.js'
-import { LatencyTracker } from '../../../src/core/routing/latency.js'
-import { orderTargets } from '../../../src/core/routing/select.js'
+import type { ResolvedRoute } from '../../../src/routing/catalog.js'
+import { LatencyTracker } from '../../../src/routing/latency.js'
+import { orderTargets } from '../../../src/routing/select.js'
 import type { Target } from '../../../src/providers/types.js'
 
 const target = (provider: string, model: string): Target => ({ provider, model, config: { type: 'openai' } as Target['config'] })

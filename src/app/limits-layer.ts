@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify'
+import type { GatewayConfig } from '../config/load.js'
+import { createLimitBackend, type LimitBackend } from '../adapters/limits/create.js'
+import type { Clock } from '../call/clock.js'
+import { LimitsStage } from '../limits/limit-stage.js'
+import { limitsReadiness } from '../limits/readiness.js'
+import type { RuntimeRef } from '../runtime/runtime.js'
+import type { ReadinessCheck } from '../http/routes/health.js'
+import { ipRateLimit } from '../http/plugins/ip-rate-limit.js'
+import type { Metrics } from '../observability/metrics.js'
+import type { LimitStore } from '../ports/limit-store.js'
+
+export interface LimitsLayer {
+  stage: LimitsStage
+  readiness: ReadinessCheck
+  /** The per-IP guard for routes that are not proxied calls (a no-op unless limits.ip_rpm). */
+  plugin: (app: FastifyInstance) => Promise<void>
+  close(): Promise<void>
+}
+
+/** Rate limits and budgets: the counter store (Redis from REDIS_URL, else in-process), the stage, readiness, the IP guard. */
+export async function buildLimitsLayer(opts: { config: GatewayConfig; runtime: RuntimeRef; metrics: Metrics; clock: Clock; redisPrefix?: string; store?: LimitStore }): Promise<LimitsLayer> {
+  const cfg = opts.config.gateway.limits
+  const prefix = opts.redisPrefix ? `${opts.redisPrefix}lim:` : cfg.key_prefix
+  const backend: LimitBackend = opts.store
+    ? { store: opts.store, kind: 'injected', close: async () => {} }
+    : await createLimitBackend({ ...cfg, key_prefix: prefix }, opts.config.env.redisUrl)
+  const live = () => opts.runtime.current.config.gateway.limits
+  return {
+    stage: new LimitsStage(backend.store, { metrics: opts.metrics, clock: opts.clock, settings: () => ({ windowMs: live().window_ms, onStoreError: live().on_store_error }), backend: backend.kind }),
+    readiness: limitsReadiness(backend.store, backend.kind, opts.metrics, () => live().on_store_error),
+    plugin: ipRateLimit(cfg.ip_rpm, backend.redis, `${prefix}ip:`),
+    close: () => backend.close(),
+  }
+}

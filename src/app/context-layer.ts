@@ -1,50 +1,40 @@
-import type { FastifyInstance } from 'fastify'
 import type { GatewayConfig } from '../config/load.js'
 import { openContextStore } from '../adapters/context/open-context-store.js'
 import { SqlKeyRepository, SqlTeamRepository } from '../adapters/keys/sql-repositories.js'
-import { sqlSessionCalls } from '../adapters/reads/sql-session-calls.js'
 import { StoreAuthenticator } from '../identity/store-authenticator.js'
 import { StoreContextStage } from '../context/context-stage.js'
-import { memorySessionCalls, type SessionCallsReader } from '../context/session-view.js'
 import { KeyAdmin } from '../identity/key-admin.js'
 import { KeyDirectory } from '../identity/key-directory.js'
 import { TeamDirectory } from '../identity/team-directory.js'
 import type { RuntimeRef } from '../runtime/runtime.js'
-import type { CallRecord } from '../call/record.js'
-import type { ReadinessCheck } from '../http/routes/health.js'
-import { keyAdminRoutes } from '../http/admin/keys.js'
-import { sessionAdminRoutes } from '../http/admin/sessions.js'
-import { teamAdminRoutes } from '../http/admin/teams.js'
+import type { ReadinessCheck } from '../ports/readiness.js'
 import { ContextMetrics } from '../observability/context-metrics.js'
 import type { Metrics } from '../observability/metrics.js'
 import { ALL_CHANGED, type ContextStore } from '../ports/context-store.js'
 import type { Database } from '../ports/database.js'
 
-export interface ContextLayerOptions {
+interface ContextLayerOptions {
   config: GatewayConfig
   runtime: RuntimeRef
   metrics: Metrics
-  /** Durable keys and teams, and the audit `calls` table (absent: config keys and teams only). */
+  /** Durable keys and teams (absent: config keys and teams only). */
   db: Database | null
-  /** In-memory audit rows, for GET /admin/sessions/:id when audit rows are not written to the database. */
-  memoryCalls?: () => readonly CallRecord[]
   redisPrefix?: string
 }
 
-export interface ContextLayer {
+interface ContextLayer {
   store: ContextStore
   context: StoreContextStage
   authenticator: StoreAuthenticator
   admin: KeyAdmin | null
   readiness: ReadinessCheck
-  plugins: Array<(app: FastifyInstance) => void>
   close(): Promise<void>
 }
 
 /**
  * Keys, teams and sessions, wired: the context store (Redis or in-process), the caches in front
  * of the database, change notices between replicas, the authenticator, the context stage and the
- * admin routes. Called once by the composition root.
+ * key admin. Called once by the composition root.
  */
 export async function buildContextLayer(o: ContextLayerOptions): Promise<ContextLayer> {
   const m = new ContextMetrics(o.metrics.registry)
@@ -73,12 +63,8 @@ export async function buildContextLayer(o: ContextLayerOptions): Promise<Context
   })
 
   const admin = o.db ? new KeyAdmin({ configTeams: () => o.runtime.current.config.gateway.teams, keys: new SqlKeyRepository(o.db), teams: new SqlTeamRepository(o.db), store }) : null
-  const calls: SessionCallsReader = o.memoryCalls ? memorySessionCalls(o.memoryCalls) : o.db ? sqlSessionCalls(o.db) : async () => []
-  const plugins: Array<(app: FastifyInstance) => void> = [sessionAdminRoutes(calls, store)]
-  if (admin) plugins.push(keyAdminRoutes(admin, o.runtime), teamAdminRoutes(admin))
-
   return {
-    store, context, authenticator, admin, readiness: opened.readiness, plugins,
+    store, context, authenticator, admin, readiness: opened.readiness,
     async close() {
       unsubscribe()
       await store.close()

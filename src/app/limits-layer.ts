@@ -1,20 +1,19 @@
-import type { FastifyInstance } from 'fastify'
 import type { GatewayConfig } from '../config/load.js'
 import { createLimitBackend, type LimitBackend } from '../adapters/limits/create.js'
 import type { Clock } from '../call/clock.js'
 import { LimitsStage } from '../limits/limit-stage.js'
 import { limitsReadiness } from '../limits/readiness.js'
 import type { RuntimeRef } from '../runtime/runtime.js'
-import type { ReadinessCheck } from '../http/routes/health.js'
-import { ipRateLimit } from '../http/plugins/ip-rate-limit.js'
+import type { ReadinessCheck } from '../ports/readiness.js'
+import type { Redis } from 'ioredis'
 import type { Metrics } from '../observability/metrics.js'
 import type { LimitStore } from '../ports/limit-store.js'
 
-export interface LimitsLayer {
+interface LimitsLayer {
   stage: LimitsStage
   readiness: ReadinessCheck
-  /** The per-IP guard for routes that are not proxied calls (a no-op unless limits.ip_rpm). */
-  plugin: (app: FastifyInstance) => Promise<void>
+  /** Settings of the per-IP guard for routes that are not proxied calls (off unless limits.ip_rpm). */
+  ipGuard: { rpm: number | undefined; redis?: Redis | undefined; nameSpace: string }
   close(): Promise<void>
 }
 
@@ -29,7 +28,7 @@ export async function buildLimitsLayer(opts: { config: GatewayConfig; runtime: R
   return {
     stage: new LimitsStage(backend.store, { metrics: opts.metrics, clock: opts.clock, settings: () => ({ windowMs: live().window_ms, onStoreError: live().on_store_error }), backend: backend.kind }),
     readiness: limitsReadiness(backend.store, backend.kind, opts.metrics, () => live().on_store_error),
-    plugin: ipRateLimit(cfg.ip_rpm, backend.redis, `${prefix}ip:`),
+    ipGuard: { rpm: cfg.ip_rpm, redis: backend.redis, nameSpace: `${prefix}ip:` },
     close: () => backend.close(),
   }
 }

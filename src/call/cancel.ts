@@ -1,9 +1,13 @@
+import { GatewayError } from '../errors/gateway-error.js'
+
 /**
- * Whether, and why, a call was cut: the client went away (a plain abort), or the gateway ended it
- * (a GatewayError reason, e.g. the shutdown deadline). It does what an AbortController did for a
- * call, at a fraction of the cost: every call makes one, but few are ever aborted, and an EventTarget
- * with its listeners was a visible share of a call's CPU. APIs that need a real AbortSignal get one
- * from `asAbortSignal()`, made on first use.
+ * Cancellation of a call, in one place. A call is cut either because the client went away (a plain
+ * abort) or because the gateway ended it (a GatewayError reason, e.g. the shutdown deadline);
+ * `clientLeft(signal)` tells the two apart, `abortError(signal)` gives the error to throw.
+ *
+ * CallSignal does what an AbortController did for a call, at a fraction of the cost: every call makes
+ * one, but few are ever aborted, and an EventTarget with its listeners was a visible share of a call's
+ * CPU. APIs that need a real AbortSignal get one from `asAbortSignal()`, made on first use.
  */
 export class CallSignal {
   aborted = false
@@ -47,3 +51,19 @@ export interface AbortState {
   readonly aborted: boolean
   readonly reason: unknown
 }
+
+/** Thrown when the client's own abort ended the call's work. */
+export class ClientCancelledError extends Error {
+  constructor() {
+    super('client cancelled')
+    this.name = 'ClientCancelledError'
+  }
+}
+
+/** Why a call's signal was aborted, as the error to throw (the gateway's reason, or the client leaving). */
+export function abortError(signal: AbortState): Error {
+  return signal.reason instanceof GatewayError ? signal.reason : new ClientCancelledError()
+}
+
+/** True when the signal was aborted because the client left (not because the gateway cut the call). */
+export const clientLeft = (signal: AbortState): boolean => signal.aborted && !(signal.reason instanceof GatewayError)

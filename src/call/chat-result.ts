@@ -1,9 +1,12 @@
-/** The OpenAI response objects the gateway emits (normalized internal form = OpenAI's). */
-export interface ToolCall {
-  id: string
-  type: 'function'
-  function: { name: string; arguments: string }
-}
+import type { GatewayError } from '../errors/gateway-error.js'
+import type { ToolCall } from './chat.js'
+
+/**
+ * The gateway's own result of a generation, whole (ChatCompletion) or as stream events
+ * (ChatCompletionChunk): modelled on Chat Completions like the request (src/call/chat.ts). Provider
+ * adapters produce these; each ingress encodes them for its client. Usage follows OpenAI's meaning:
+ * prompt includes cached tokens, completion includes reasoning tokens.
+ */
 
 export interface Usage {
   prompt_tokens: number
@@ -31,7 +34,7 @@ export interface ChatCompletion {
   service_tier?: string | null
 }
 
-export interface ChunkToolCallDelta {
+interface ChunkToolCallDelta {
   index: number
   id?: string
   type?: 'function'
@@ -54,9 +57,7 @@ export interface ChatCompletionChunk {
   service_tier?: string | null
 }
 
-export interface EmbeddingsResponse {
-  object: 'list'
-  data: Array<{ object: 'embedding'; index: number; embedding: number[] | string }>
-  model: string
-  usage: { prompt_tokens: number; total_tokens: number }
-}
+/** A stream event of the gateway's own: a chunk (with `raw`, the upstream's JSON text of exactly this chunk, when it has it), or an error. */
+export type StreamOut =
+  | { kind: 'chunk'; chunk: ChatCompletionChunk; raw?: string }
+  | { kind: 'error'; error: GatewayError }

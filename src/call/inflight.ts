@@ -1,20 +1,15 @@
 import type { GatewayError } from '../errors/gateway-error.js'
-import type { CallRecord } from './record.js'
-
-interface Entry {
-  record: CallRecord
-  startMono: number
-  /** Ends the call from the gateway's side: the upstream is aborted with `reason` as the error. */
-  cut(reason: GatewayError): void
-}
+import type { Call } from './call.js'
 
 /** One in-flight call as GET /admin/inflight shows it. No secrets: ids, routing, age. */
-export interface InflightView {
+interface InflightView {
   request_id: string
   endpoint: string
   team: string | null
   key_id: string | null
   session: string | null
+  run_id: string | null
+  step_id: string | null
   model: string | null
   provider: string | null
   upstream_model: string | null
@@ -25,11 +20,11 @@ export interface InflightView {
 }
 
 /**
- * Every client call between its first byte and its audit row, streams included (fastify does not
- * track hijacked replies). Graceful shutdown waits on it, then cuts what is left.
+ * Every call between its first byte and its audit row, streams and in-process calls included
+ * (fastify does not track hijacked replies). Graceful shutdown waits on it, then cuts what is left.
  */
 export class InflightCalls {
-  private readonly calls = new Map<CallRecord, Entry>()
+  private readonly calls = new Set<Call>()
   private waiters: Array<() => void> = []
 
   constructor(private readonly mono: () => number) {}
@@ -38,13 +33,13 @@ export class InflightCalls {
     return this.calls.size
   }
 
-  add(record: CallRecord, startMono: number, cut: (reason: GatewayError) => void): void {
-    this.calls.set(record, { record, startMono, cut })
+  add(call: Call): void {
+    this.calls.add(call)
   }
 
-  /** The call's audit row has been handed off (finishCall): it no longer holds up shutdown. */
-  finish(record: CallRecord): void {
-    if (!this.calls.delete(record) || this.calls.size > 0) return
+  /** The call's audit row has been handed off: it no longer holds up shutdown. */
+  finish(call: Call): void {
+    if (!this.calls.delete(call) || this.calls.size > 0) return
     const waiters = this.waiters
     this.waiters = []
     for (const w of waiters) w()
@@ -66,21 +61,23 @@ export class InflightCalls {
     })
   }
 
-  /** Cuts every call still in flight; each ends with `reason` (an error event for streams). */
+  /** Cuts every call still in flight from the gateway's side; each ends with `reason` (an error event for streams). */
   cutAll(reason: GatewayError): number {
-    const entries = [...this.calls.values()]
-    for (const e of entries) e.cut(reason)
-    return entries.length
+    const calls = [...this.calls]
+    for (const c of calls) c.signal.abort(reason)
+    return calls.length
   }
 
   list(): InflightView[] {
     const now = this.mono()
-    return [...this.calls.values()].map(({ record: r, startMono }) => ({
+    return [...this.calls].map(({ record: r, startMono }) => ({
       request_id: r.requestId,
       endpoint: r.endpoint,
       team: r.teamId,
       key_id: r.keyId,
       session: r.sessionId,
+      run_id: r.runId,
+      step_id: r.stepId,
       model: r.requestedModel,
       provider: r.provider ?? r.attempts.at(-1)?.provider ?? null,
       upstream_model: r.model ?? r.attempts.at(-1)?.model ?? null,

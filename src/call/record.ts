@@ -1,6 +1,10 @@
-/** One audit row per client request, whatever happened to it. Filled along the pipeline, written once at the end. */
-export const outcomes = ['ok', 'upstream_error', 'denied', 'rate_limited', 'over_budget', 'invalid_request', 'client_cancelled', 'timeout'] as const
+/** One audit row per client request, whatever happened to it. Filled along the call path, written once when the call ends. */
+export const outcomes = ['ok', 'upstream_error', 'denied', 'rate_limited', 'over_budget', 'invalid_request', 'unauthorized', 'client_cancelled', 'timeout'] as const
 export type Outcome = (typeof outcomes)[number]
+
+/** The client API a call came in through (`workflow` for the steps of a workflow run). */
+const endpoints = ['chat.completions', 'embeddings', 'responses', 'messages', 'workflow'] as const
+export type Endpoint = (typeof endpoints)[number]
 
 export interface AttemptRecord {
   provider: string
@@ -14,7 +18,7 @@ export interface CallRecord {
   requestId: string
   traceId: string | null
   startedAt: Date
-  endpoint: 'chat.completions' | 'embeddings'
+  endpoint: Endpoint
   teamId: string | null
   keyId: string | null
   userId: string | null
@@ -42,9 +46,18 @@ export interface CallRecord {
   errorMessage: string | null
   requestBody: unknown
   responseBody: unknown
+  /** Workflow run and step this call belongs to (null outside workflows). */
+  runId: string | null
+  stepId: string | null
+  /** Answered from the response cache (no upstream call). */
+  cacheHit: boolean
+  /** What the answer cost when it was first made (cache hits). */
+  savedUsd: number | null
+  /** Hints and hosted tools left out of the upstream call (x-switchyard-omitted). */
+  omitted: string[]
 }
 
-export function newCallRecord(requestId: string, endpoint: CallRecord['endpoint'], startedAt: Date): CallRecord {
+export function newCallRecord(requestId: string, endpoint: Endpoint, startedAt: Date): CallRecord {
   return {
     requestId, traceId: null, startedAt, endpoint,
     teamId: null, keyId: null, userId: null, sessionId: null, tags: [],
@@ -52,19 +65,6 @@ export function newCallRecord(requestId: string, endpoint: CallRecord['endpoint'
     provider: null, model: null, attempts: [], stream: false,
     promptTokens: null, completionTokens: null, cachedTokens: null, reasoningTokens: null, usageEstimated: false,
     costUsd: null, ttftMs: null, latencyMs: null, status: null, outcome: null, errorType: null, errorMessage: null,
-    requestBody: null, responseBody: null,
-  }
-}
-
-/** The outcome an error code stands for in the audit log. */
-export function outcomeForCode(code: string): Outcome {
-  switch (code) {
-    case 'invalid_request': case 'invalid_json': case 'request_too_large': case 'model_not_found': case 'invalid_api_key': case 'model_not_allowed':
-      return 'invalid_request'
-    case 'policy_denied': return 'denied'
-    case 'rate_limit_exceeded': return 'rate_limited'
-    case 'insufficient_quota': return 'over_budget'
-    case 'upstream_timeout': return 'timeout'
-    default: return 'upstream_error'
+    requestBody: null, responseBody: null, runId: null, stepId: null, cacheHit: false, savedUsd: null, omitted: [],
   }
 }

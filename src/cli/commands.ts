@@ -6,7 +6,7 @@ import { runMigrate } from './migrate.js'
 import { runUsage } from './usage.js'
 import { runKeys } from './keys.js'
 
-export type Command = { summary: string; run(argv: string[]): Promise<number> }
+type Command = { summary: string; run(argv: string[]): Promise<number> }
 
 /** Every CLI subcommand: one line each; a feature adds its command module here. */
 export const commands: Record<string, Command> = {
@@ -26,4 +26,4 @@ export const commands: Record<string, Command> = {
   policy: { summary: 'policy check|test|explain [--config FILE | POLICY] [--request req.json --team T]', run: (argv) => policyCommand(argv, defaultConfigPath) },
 }
 
-export const defaultConfigPath = (): string => process.env.SWITCHYARD_CONFIG ?? shippedPath('config', 'gateway.yaml')
+const defaultConfigPath = (): string => process.env.SWITCHYARD_CONFIG ?? shippedPath('config', 'gateway.yaml')

@@ -9,7 +9,7 @@ import type { CompiledPolicy, Decision } from '../policy/types.js'
 import { ModelCatalog } from '../routing/catalog.js'
 import { knownRoutes } from '../runtime/runtime.js'
 
-export interface Io {
+interface Io {
   out(line: string): void
   err(line: string): void
 }

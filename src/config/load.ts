@@ -39,7 +39,7 @@ export interface GatewayConfig {
   watchedFiles: string[]
 }
 
-export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
+function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
   const nonEmpty = (v: string | undefined) => (v && v.trim() !== '' ? v : undefined)
   return {
     databaseUrl: nonEmpty(env.DATABASE_URL),

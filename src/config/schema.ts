@@ -1,16 +1,16 @@
 import { z } from 'zod'
 
 /** Durations in milliseconds; each may be overridden per logical model. */
-export const timeoutsSchema = z.strictObject({
+const timeoutsSchema = z.strictObject({
   connect_ms: z.number().int().positive().optional(),
   first_byte_ms: z.number().int().positive().optional(),
   idle_ms: z.number().int().positive().optional(),
   total_ms: z.number().int().positive().optional(),
 })
 
-export const providerTypes = ['openai', 'anthropic', 'gemini', 'azure', 'demo'] as const
+const providerTypes = ['openai', 'anthropic', 'gemini', 'azure', 'demo'] as const
 
-export const providerSchema = z.strictObject({
+const providerSchema = z.strictObject({
   type: z.enum(providerTypes),
   base_url: z.url().optional(),
   /** Name of the environment variable holding the provider's key. Keys never live in config. */
@@ -26,15 +26,15 @@ export const providerSchema = z.strictObject({
   connections: z.number().int().positive().max(4096).optional(),
 })
 
-export const targetSchema = z.strictObject({
+const targetSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
   weight: z.number().positive().optional(),
 })
 
-export const strategies = ['fallback', 'weighted', 'least-latency', 'cheapest'] as const
+const strategies = ['fallback', 'weighted', 'least-latency', 'cheapest'] as const
 
-export const logicalModelSchema = z.strictObject({
+const logicalModelSchema = z.strictObject({
   strategy: z.enum(strategies).default('fallback'),
   targets: z.array(targetSchema).min(1),
   timeouts: timeoutsSchema.optional(),
@@ -49,12 +49,12 @@ export const priceSchema = z.strictObject({
   reasoning: z.number().nonnegative().optional(),
 })
 
-export const budgetSchema = z.strictObject({
+const budgetSchema = z.strictObject({
   day: z.number().nonnegative().optional(),
   month: z.number().nonnegative().optional(),
 })
 
-export const teamKeySchema = z.strictObject({
+const teamKeySchema = z.strictObject({
   name: z.string().min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256 digest'),
   models: z.array(z.string()).optional(),
@@ -81,7 +81,7 @@ export const teamSchema = z.strictObject({
   keys: z.array(teamKeySchema).optional(),
 })
 
-export const serverSchema = z.strictObject({
+const serverSchema = z.strictObject({
   host: z.string().default('0.0.0.0'),
   port: z.number().int().min(0).max(65535).default(8080),
   body_limit_mb: z.number().positive().default(20),
@@ -99,12 +99,12 @@ export const serverSchema = z.strictObject({
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
-export const authSchema = z.strictObject({
+const authSchema = z.strictObject({
   /** Let calls without a key in as this team (demo setups only). */
   anonymous_team: z.string().optional(),
 })
 
-export const auditSchema = z.strictObject({
+const auditSchema = z.strictObject({
   bodies: z.enum(['none', 'redacted', 'full']).default('none'),
   batch_ms: z.number().int().positive().default(100),
   batch_rows: z.number().int().positive().default(500),
@@ -117,7 +117,7 @@ export const auditSchema = z.strictObject({
   migrate_on_start: z.boolean().default(true),
 })
 
-export const sessionsSchema = z.strictObject({
+const sessionsSchema = z.strictObject({
   max_turns: z.number().int().positive().default(50),
   max_tokens: z.number().int().positive().default(32_000),
   ttl_s: z.number().int().positive().default(86_400),
@@ -140,7 +140,7 @@ export const resilienceSchema = z.strictObject({
   timeouts: timeoutsSchema.prefault({}),
 })
 
-export const limitsSchema = z.strictObject({
+const limitsSchema = z.strictObject({
   /** What to do when the counter store is unreachable. */
   on_store_error: z.enum(['open', 'closed']).default('open'),
   /** Prefix of every limit counter key in Redis (no braces: the team is the hash tag). */
@@ -155,7 +155,7 @@ export const limitsSchema = z.strictObject({
   ip_rpm: z.number().int().positive().optional(),
 })
 
-export const storageSchema = z.strictObject({
+const storageSchema = z.strictObject({
   /** Where the embedded database and the audit spool live (relative to the working directory unless absolute). */
   data_dir: z.string().default('data'),
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
@@ -181,17 +181,13 @@ export const gatewayConfigSchema = z.strictObject({
   storage: storageSchema.prefault({}),
 })
 
-export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
 export type GatewayConfigFile = z.output<typeof gatewayConfigSchema>
 export type ProviderConfig = z.output<typeof providerSchema>
 export type ProviderType = (typeof providerTypes)[number]
 export type LogicalModelConfig = z.output<typeof logicalModelSchema>
-export type TargetConfig = z.output<typeof targetSchema>
-export type Strategy = (typeof strategies)[number]
-export type Price = z.output<typeof priceSchema>
+type Price = z.output<typeof priceSchema>
 export type PricingTable = Record<string, Price>
 export type TeamConfig = z.output<typeof teamSchema>
-export type TeamKeyConfig = z.output<typeof teamKeySchema>
 export type Timeouts = z.output<typeof timeoutsSchema>
 export type ResilienceConfig = z.output<typeof resilienceSchema>
 export type AuditConfig = z.output<typeof auditSchema>

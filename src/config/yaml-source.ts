@@ -19,7 +19,7 @@ export class ConfigError extends Error {
   }
 }
 
-export const formatProblem = (p: SourceProblem): string => `${p.file}:${p.line}:${p.col} ${p.message}`
+const formatProblem = (p: SourceProblem): string => `${p.file}:${p.line}:${p.col} ${p.message}`
 
 /** A parsed YAML file that can point back at the line of any path inside it. */
 export class YamlSource {

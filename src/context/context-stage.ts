@@ -1,18 +1,18 @@
 import type { SessionsConfig } from '../config/schema.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import type { ContextStore } from '../ports/context-store.js'
-import type { ChatMessage, ChatRequest } from '../ingress/openai-chat/schema.js'
-import { headerValue, type CallContext } from '../call/log.js'
+import type { ChatMessage, ChatRequest } from '../call/chat.js'
+import type { Call } from '../call/call.js'
 import type { ContextStage } from '../stages/types.js'
 import { applyTeamContext } from './team-context.js'
 import { decodeTurns, encodeTurn, splitLeadingInstructions } from './session-turns.js'
 
-export const SESSION_HEADER = 'x-switchyard-session'
-export const SESSION_MODE_HEADER = 'x-switchyard-session-mode'
+const SESSION_HEADER = 'x-switchyard-session'
+const SESSION_MODE_HEADER = 'x-switchyard-session-mode'
 /** Response header: how many stored turns were prepended, or `unavailable` when the store failed. */
-export const SESSION_HISTORY_HEADER = 'x-switchyard-session-history'
+const SESSION_HISTORY_HEADER = 'x-switchyard-session-history'
 
-export interface ContextStageDeps {
+interface ContextStageDeps {
   store: ContextStore
   sessions: () => SessionsConfig
   /** Called when the store fails (op: read | append), for the metric. */
@@ -36,38 +36,38 @@ interface Pending {
  * answers 503 storage_unavailable.
  */
 export class StoreContextStage implements ContextStage {
-  private readonly pending = new WeakMap<CallContext, Pending>()
+  private readonly pending = new WeakMap<Call, Pending>()
 
   constructor(private readonly deps: ContextStageDeps) {}
 
-  async prepare(ctx: CallContext, req: ChatRequest): Promise<ChatRequest> {
-    const sessionId = headerValue(ctx.headers, SESSION_HEADER)
-    const mode = headerValue(ctx.headers, SESSION_MODE_HEADER)?.trim().toLowerCase()
-    if (!sessionId || mode !== 'continue') return applyTeamContext(req, ctx.principal.team)
+  async prepare(call: Call, req: ChatRequest): Promise<ChatRequest> {
+    const sessionId = call.header(SESSION_HEADER)
+    const mode = call.header(SESSION_MODE_HEADER)?.trim().toLowerCase()
+    if (!sessionId || mode !== 'continue') return applyTeamContext(req, call.who.team)
 
-    const session = sessionStoreKey(ctx.principal.teamId, sessionId.slice(0, 200))
+    const session = sessionStoreKey(call.who.teamId, sessionId.slice(0, 200))
     const { head, rest } = splitLeadingInstructions(req.messages)
-    this.pending.set(ctx, { session, newMessages: rest })
+    this.pending.set(call, { session, newMessages: rest })
     let history: ChatMessage[] = []
     try {
       const { turns } = await this.deps.store.read([], session)
       history = decodeTurns(turns).flatMap((t) => t.messages)
-      ctx.responseHeaders[SESSION_HISTORY_HEADER] = String(turns.length)
+      call.responseHeaders[SESSION_HISTORY_HEADER] = String(turns.length)
     } catch (err) {
       this.deps.onStoreError?.('read', err)
       if (this.deps.sessions().on_store_error === 'closed') throw new GatewayError('storage_unavailable', 'The session store is unavailable.')
-      ctx.log.warn({ err: (err as Error).message }, 'session store unavailable: continuing without history')
-      ctx.responseHeaders[SESSION_HISTORY_HEADER] = 'unavailable'
+      call.log.warn({ err: (err as Error).message }, 'session store unavailable: continuing without history')
+      call.responseHeaders[SESSION_HISTORY_HEADER] = 'unavailable'
     }
-    return applyTeamContext({ ...req, messages: [...head, ...history, ...rest] }, ctx.principal.team)
+    return applyTeamContext({ ...req, messages: [...head, ...history, ...rest] }, call.who.team)
   }
 
-  async remember(ctx: CallContext, _req: ChatRequest, reply: { content: string }): Promise<void> {
-    const p = this.pending.get(ctx)
+  async remember(call: Call, _req: ChatRequest, reply: { content: string }): Promise<void> {
+    const p = this.pending.get(call)
     if (!p) return
-    this.pending.delete(ctx)
+    this.pending.delete(call)
     const cfg = this.deps.sessions()
-    const r = ctx.record
+    const r = call.record
     const turn = encodeTurn({
       messages: [...p.newMessages, { role: 'assistant', content: reply.content } as ChatMessage],
       servedBy: r.provider && r.model ? `${r.provider}/${r.model}` : null,
@@ -77,7 +77,7 @@ export class StoreContextStage implements ContextStage {
       await this.deps.store.appendTurn(p.session, turn, { maxTurns: cfg.max_turns, maxTokens: cfg.max_tokens, ttlMs: cfg.ttl_s * 1000 })
     } catch (err) {
       this.deps.onStoreError?.('append', err)
-      ctx.log.warn({ err: (err as Error).message }, 'session store unavailable: turn not stored')
+      call.log.warn({ err: (err as Error).message }, 'session store unavailable: turn not stored')
     }
   }
 }

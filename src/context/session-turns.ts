@@ -1,5 +1,6 @@
-import type { ChatMessage } from '../ingress/openai-chat/schema.js'
+import type { ChatMessage } from '../call/chat.js'
 import type { StoredTurn } from '../ports/context-store.js'
+import { estimateMessagesTokens } from '../usage/estimate.js'
 
 /** One stored exchange of a session: the client's new messages and the reply, with who served it. */
 export interface SessionTurn {
@@ -9,18 +10,8 @@ export interface SessionTurn {
   at: string
 }
 
-function messageChars(m: ChatMessage): number {
-  const c = (m as { content?: unknown }).content
-  if (typeof c === 'string') return c.length
-  if (Array.isArray(c)) return c.reduce((n: number, p) => n + (p && typeof p === 'object' && 'text' in p && typeof p.text === 'string' ? p.text.length : 0), 0)
-  return 0
-}
-
-/** About four characters a token plus a few per message: the same estimate limits and policy use. */
-export const estimateTokens = (messages: readonly ChatMessage[]): number => messages.reduce((n, m) => n + Math.ceil(messageChars(m) / 4) + 4, 0)
-
 export function encodeTurn(turn: SessionTurn): StoredTurn {
-  return { tokens: estimateTokens(turn.messages), data: JSON.stringify(turn) }
+  return { tokens: estimateMessagesTokens(turn.messages), data: JSON.stringify(turn) }
 }
 
 /** Stored turns back to exchanges; an entry that does not parse is skipped, not fatal. */

@@ -18,23 +18,10 @@ export interface SessionCall {
   cost_usd: number | null
 }
 
-/** A session's calls, oldest first (the audit `calls` table, or the in-memory recorder). */
-export type SessionCallsReader = (sessionId: string, limit: number) => Promise<SessionCall[]>
-
 export function sessionCallFromRecord(r: CallRecord): SessionCall {
   return {
     request_id: r.requestId, started_at: r.startedAt.toISOString(), team: r.teamId, key_id: r.keyId, user: r.userId, rule: r.rule,
     requested_model: r.requestedModel, provider: r.provider, model: r.model, outcome: r.outcome, status: r.status,
     prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, cost_usd: r.costUsd,
   }
-}
-
-/** Reads from records kept in memory (no durable audit wired). */
-export function memorySessionCalls(rows: () => readonly CallRecord[]): SessionCallsReader {
-  return async (sessionId, limit) =>
-    rows()
-      .filter((r) => r.sessionId === sessionId)
-      .sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime())
-      .slice(0, limit)
-      .map(sessionCallFromRecord)
 }

@@ -1,5 +1,5 @@
 import type { TeamConfig } from '../config/schema.js'
-import type { ChatMessage, ChatRequest } from '../ingress/openai-chat/schema.js'
+import type { ChatMessage, ChatRequest } from '../call/chat.js'
 
 /**
  * The team's context on a request: its system prompt first, then the client's messages; its

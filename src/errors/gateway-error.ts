@@ -1,9 +1,5 @@
 import { errorCodes, type ErrorCode, type OpenAIErrorType } from './codes.js'
 
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null }
-}
-
 export interface GatewayErrorOptions {
   param?: string | null
   /** Overrides the table's status, e.g. to pass an upstream 4xx through unchanged. */
@@ -51,11 +47,6 @@ export class GatewayError extends Error {
 
 export function isGatewayError(err: unknown): err is GatewayError {
   return err instanceof GatewayError
-}
-
-/** The only builder of OpenAI's error envelope. */
-export function toOpenAIError(err: GatewayError): OpenAIErrorBody {
-  return { error: { message: err.message, type: err.type, param: err.param, code: err.code } }
 }
 
 /** Any thrown value as a GatewayError; unknown failures become internal_error without leaking details. */

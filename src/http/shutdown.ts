@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { GatewayError } from '../errors/gateway-error.js'
 import type { GatewayDeps } from './deps.js'
 
-export interface DrainOptions {
+interface DrainOptions {
   /** How long in-flight calls and streams may take to finish (server.drain_timeout_ms). */
   drainMs: number
   /** After cutting the rest: time for them to send their error event and hand off their audit row. */

@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { once } from 'node:events'
-import { clientLeft } from '../providers/shared/transport.js'
-import type { AbortState } from '../call/cancel.js'
+import { clientLeft, type AbortState } from '../call/cancel.js'
 
 /**
  * Writes an SSE body to the raw response with backpressure: when the socket's buffer is full we

@@ -22,7 +22,7 @@ export const createTeamSchema = teamSettingsSchema.extend({ id: z.string().regex
 /** A PATCH names only what changes; null removes a field. */
 export const patchTeamSchema = z.record(z.string(), z.unknown())
 
-export interface KeyAdminDeps {
+interface KeyAdminDeps {
   /** The teams declared in config (current version). */
   configTeams: () => Readonly<Record<string, TeamConfig>>
   keys: KeyRepository
@@ -32,7 +32,7 @@ export interface KeyAdminDeps {
   now?: () => Date
 }
 
-export interface TeamView {
+interface TeamView {
   id: string
   source: 'config' | 'api' | 'config+api'
   settings: Record<string, unknown>

@@ -1,13 +1,13 @@
 import type { ContextStore } from '../ports/context-store.js'
 import type { KeyRepository } from '../ports/key-repository.js'
-import { LocalCache } from './local-cache.js'
+import { ReadThrough, type LookupSource } from './read-through.js'
 import type { ApiKeyRecord } from './records.js'
 
 export const keyName = (hash: string): string => `key:${hash}`
 
-export type KeySource = 'local' | 'store' | 'database' | 'stale'
+type KeySource = LookupSource
 
-export interface KeyDirectoryDeps {
+interface KeyDirectoryDeps {
   store: ContextStore
   repo: KeyRepository
   /** Fresh life of the in-process copy; change notices drop it sooner. */
@@ -19,56 +19,33 @@ export interface KeyDirectoryDeps {
 }
 
 /**
- * Key records by SHA-256: in-process cache, then the shared store, then the database. A miss is
- * cached too (an unknown hash costs the database once per TTL, not once per request). When the
- * store and the database both fail, the last copy seen answers: keys already seen keep working.
+ * Key records by SHA-256, read through the caches (ReadThrough). A miss is cached too: an unknown
+ * hash costs the database once per TTL, not once per request.
  */
 export class KeyDirectory {
-  private readonly local: LocalCache<ApiKeyRecord | null>
+  private readonly cache: ReadThrough<ApiKeyRecord | null>
 
-  constructor(private readonly deps: KeyDirectoryDeps) {
-    this.local = new LocalCache(deps.localTtlMs ?? 5_000)
+  constructor(deps: KeyDirectoryDeps) {
+    const storeTtl = deps.storeTtlMs ?? 300_000
+    this.cache = new ReadThrough({
+      store: deps.store,
+      name: keyName,
+      load: (hash) => deps.repo.findByHash(hash),
+      encode: (key) => JSON.stringify({ key }),
+      decode: (text) => (JSON.parse(text) as { key: ApiKeyRecord | null }).key,
+      storeTtlMs: (rec) => (rec ? storeTtl : Math.ceil(storeTtl / 10)),
+      ...(deps.localTtlMs !== undefined ? { localTtlMs: deps.localTtlMs } : {}),
+      onStoreError: deps.onStoreError,
+      onLookup: deps.onLookup,
+    })
   }
 
-  async find(hash: string): Promise<ApiKeyRecord | null> {
-    const hit = this.local.fresh(hash)
-    if (hit !== undefined) {
-      this.deps.onLookup?.('local')
-      return hit
-    }
-    const epoch = this.local.epoch()
-    const name = keyName(hash)
-    const storeTtl = this.deps.storeTtlMs ?? 300_000
-    try {
-      const [v] = (await this.deps.store.read([name])).values
-      if (v !== null && v !== undefined) {
-        const rec = JSON.parse(v) as { key: ApiKeyRecord | null }
-        this.local.set(hash, rec.key, undefined, epoch)
-        this.deps.onLookup?.('store')
-        return rec.key
-      }
-    } catch (err) {
-      this.deps.onStoreError?.(err)
-    }
-    try {
-      const rec = await this.deps.repo.findByHash(hash)
-      this.local.set(hash, rec, undefined, epoch)
-      this.deps.store.write(name, JSON.stringify({ key: rec }), rec ? storeTtl : Math.ceil(storeTtl / 10), { ifAbsent: true }).catch((err) => this.deps.onStoreError?.(err))
-      this.deps.onLookup?.('database')
-      return rec
-    } catch (err) {
-      const stale = this.local.stale(hash)
-      if (stale !== undefined) {
-        this.deps.onLookup?.('stale')
-        return stale
-      }
-      throw err
-    }
+  find(hash: string): Promise<ApiKeyRecord | null> {
+    return this.cache.get(hash)
   }
 
   /** Drops the in-process copy (on a change notice); null drops everything. */
   forget(hash: string | null): void {
-    if (hash === null) this.local.clear()
-    else this.local.delete(hash)
+    this.cache.forget(hash)
   }
 }

@@ -2,12 +2,12 @@ import type { TeamConfig } from '../config/schema.js'
 import type { ContextStore } from '../ports/context-store.js'
 import type { TeamRepository } from '../ports/key-repository.js'
 import type { RuntimeRef } from '../runtime/runtime.js'
-import { LocalCache } from './local-cache.js'
+import { ReadThrough } from './read-through.js'
 import { mergeTeam, type TeamSettings } from './records.js'
 
 export const teamName = (id: string): string => `team:${id}`
 
-export interface TeamDirectoryDeps {
+interface TeamDirectoryDeps {
   runtime: RuntimeRef
   store: ContextStore
   repo: TeamRepository | null
@@ -27,19 +27,31 @@ type Stored = TeamSettings | null
  * the last copy seen, so teams keep working through a Redis or Postgres outage.
  */
 export class TeamDirectory {
-  private readonly local: LocalCache<Stored>
+  private readonly cache: ReadThrough<Stored> | null
 
   constructor(private readonly deps: TeamDirectoryDeps) {
-    this.local = new LocalCache<Stored>(deps.localTtlMs ?? 5_000)
+    const repo = deps.repo
+    this.cache = repo
+      ? new ReadThrough<Stored>({
+          store: deps.store,
+          name: teamName,
+          load: async (id) => (await repo.get(id))?.settings ?? null,
+          encode: (settings) => JSON.stringify({ settings }),
+          decode: (text) => (JSON.parse(text) as { settings: Stored }).settings,
+          storeTtlMs: () => deps.storeTtlMs ?? 300_000,
+          ...(deps.localTtlMs !== undefined ? { localTtlMs: deps.localTtlMs } : {}),
+          onStoreError: deps.onStoreError,
+        })
+      : null
   }
 
   /** The merged team, or null when neither config nor the admin API knows it. */
   async resolve(id: string): Promise<TeamConfig | null> {
     const fromConfig = this.deps.runtime.current.config.gateway.teams[id]
-    if (!this.deps.repo) return fromConfig ?? null
+    if (!this.cache) return fromConfig ?? null
     let stored: Stored
     try {
-      stored = await this.stored(id)
+      stored = await this.cache.get(id)
     } catch (err) {
       // no storage and no copy seen: a config team still works on its config alone
       if (fromConfig) return fromConfig
@@ -51,35 +63,6 @@ export class TeamDirectory {
 
   /** Drops the in-process copy (on a change notice). */
   forget(id: string | null): void {
-    if (id === null) this.local.clear()
-    else this.local.delete(id)
-  }
-
-  private async stored(id: string): Promise<Stored> {
-    const hit = this.local.fresh(id)
-    if (hit !== undefined) return hit
-    const name = teamName(id)
-    const epoch = this.local.epoch()
-    try {
-      const [v] = (await this.deps.store.read([name])).values
-      if (v !== null && v !== undefined) {
-        const parsed = JSON.parse(v) as { settings: Stored }
-        this.local.set(id, parsed.settings, undefined, epoch)
-        return parsed.settings
-      }
-    } catch (err) {
-      this.deps.onStoreError?.(err)
-    }
-    try {
-      const rec = await this.deps.repo!.get(id)
-      const settings = rec ? rec.settings : null
-      this.local.set(id, settings, undefined, epoch)
-      this.deps.store.write(name, JSON.stringify({ settings }), this.deps.storeTtlMs ?? 300_000, { ifAbsent: true }).catch((err) => this.deps.onStoreError?.(err))
-      return settings
-    } catch (err) {
-      const stale = this.local.stale(id)
-      if (stale !== undefined) return stale
-      throw err
-    }
+    this.cache?.forget(id)
   }
 }

@@ -1,14 +1,14 @@
 import { GatewayError } from '../errors/gateway-error.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { AdmitResult, LimitStore } from '../ports/limit-store.js'
-import type { CallContext } from '../call/log.js'
+import type { Call } from '../call/call.js'
 import type { Clock } from '../call/clock.js'
 import type { Admission, LimitStage } from '../stages/types.js'
 import type { NormalizedUsage } from '../usage/cost.js'
 import { rateLimitHeaders } from './headers.js'
 import { buildPlan, type PlanDraft } from './plan.js'
 
-export interface LimitSettings {
+interface LimitSettings {
   windowMs: number
   onStoreError: 'open' | 'closed'
 }
@@ -18,7 +18,7 @@ export interface LimitSettings {
  * by the fleet: one store call before the upstream call, and a charge of actual usage after it.
  */
 export class LimitsStage implements LimitStage {
-  private readonly plans = new WeakMap<CallContext, PlanDraft>()
+  private readonly plans = new WeakMap<Call, PlanDraft>()
   private lastWarnAt = -Infinity
 
   constructor(
@@ -28,20 +28,20 @@ export class LimitsStage implements LimitStage {
     deps.metrics.limitsEnforced.set(1)
   }
 
-  async admit(ctx: CallContext, estimate: { promptTokens: number }): Promise<Admission> {
+  async admit(call: Call, estimate: { promptTokens: number }): Promise<Admission> {
     const settings = this.deps.settings()
-    const draft = buildPlan(ctx.principal, this.deps.clock.now(), estimate.promptTokens, settings.windowMs)
+    const draft = buildPlan(call.who, this.deps.clock.now(), estimate.promptTokens, settings.windowMs)
     if (!draft) return {}
-    const team = ctx.principal.teamId
+    const team = call.who.teamId
     let res: AdmitResult
     try {
       res = await this.store.admit(draft.plan)
     } catch (err) {
-      return this.storeFailed(ctx, settings, err)
+      return this.storeFailed(call, settings, err)
     }
     this.deps.metrics.limitsEnforced.set(1)
-    this.plans.set(ctx, draft)
-    Object.assign(ctx.responseHeaders, rateLimitHeaders(draft, res))
+    this.plans.set(call, draft)
+    Object.assign(call.responseHeaders, rateLimitHeaders(draft, res))
 
     let pct: number | undefined
     draft.budgetMeta.forEach((m, i) => {
@@ -53,28 +53,28 @@ export class LimitsStage implements LimitStage {
 
     if (!res.allowed && res.denied) {
       // switchyard_limited_requests_total counts it from the audit outcome (rate_limited, over_budget)
-      this.plans.delete(ctx)
-      throw this.refusal(ctx, draft, res)
+      this.plans.delete(call)
+      throw this.refusal(call, draft, res)
     }
     return pct === undefined ? {} : { budgetUsedPct: pct }
   }
 
-  async settle(ctx: CallContext, usage: NormalizedUsage | null, costUsd: number | null): Promise<void> {
-    const draft = this.plans.get(ctx)
+  async settle(call: Call, usage: NormalizedUsage | null, costUsd: number | null): Promise<void> {
+    const draft = this.plans.get(call)
     if (!draft) return
-    this.plans.delete(ctx)
+    this.plans.delete(call)
     try {
       // without reported usage, the estimate is the best count there is
       const tokens = usage ? usage.prompt + usage.completion : draft.plan.estimateTokens
       this.store.charge(draft.plan, tokens, costUsd ?? 0)
     } catch (err) {
-      ctx.log.warn({ err }, 'limit charge failed')
+      call.log.warn({ err }, 'limit charge failed')
     }
   }
 
-  private refusal(ctx: CallContext, draft: PlanDraft, res: AdmitResult): GatewayError {
+  private refusal(call: Call, draft: PlanDraft, res: AdmitResult): GatewayError {
     const d = res.denied!
-    const who = (scope: 'team' | 'key') => (scope === 'team' ? `team "${ctx.principal.teamId}"` : `key "${ctx.principal.keyName ?? ctx.principal.keyId}"`)
+    const who = (scope: 'team' | 'key') => (scope === 'team' ? `team "${call.who.teamId}"` : `key "${call.who.keyName ?? call.who.keyId}"`)
     if (d.reason === 'budget') {
       const b = draft.plan.budgets[d.index]!
       const m = draft.budgetMeta[d.index]!
@@ -93,14 +93,14 @@ export class LimitsStage implements LimitStage {
   }
 
   /** Store unreachable: let the call through (default) or refuse it with 503 (on_store_error: closed). */
-  private storeFailed(ctx: CallContext, settings: LimitSettings, err: unknown): Admission {
+  private storeFailed(call: Call, settings: LimitSettings, err: unknown): Admission {
     const m = this.deps.metrics
     if (this.deps.backend === 'redis') m.storageErrors.inc({ backend: 'redis' })
     m.limitsEnforced.set(0)
     const now = this.deps.clock.mono()
     if (now - this.lastWarnAt > 10_000) {
       this.lastWarnAt = now
-      ctx.log.warn({ err: (err as Error)?.message, onStoreError: settings.onStoreError }, 'limit store unreachable: rate limits and budgets are not enforced')
+      call.log.warn({ err: (err as Error)?.message, onStoreError: settings.onStoreError }, 'limit store unreachable: rate limits and budgets are not enforced')
     }
     if (settings.onStoreError === 'closed') {
       throw new GatewayError('storage_unavailable', 'Rate limits and budgets cannot be checked right now; the request was not sent.', { headers: { 'retry-after': '1' } })

@@ -1,8 +1,8 @@
 import type { BudgetCheck, LimitPlan, WindowCheck } from '../ports/limit-store.js'
 import type { Principal } from '../identity/principal.js'
 
-export type Scope = 'team' | 'key'
-export type Period = 'day' | 'month'
+type Scope = 'team' | 'key'
+type Period = 'day' | 'month'
 
 /** A plan for the store plus what each of its checks stands for (for headers, messages and metrics). */
 export interface PlanDraft {
@@ -14,7 +14,7 @@ export interface PlanDraft {
 const pad = (n: number) => String(n).padStart(2, '0')
 
 /** Calendar periods in UTC: the key suffix of the period holding `nowMs`, and when it ends. */
-export function periodOf(period: Period, nowMs: number): { id: string; resetAtMs: number } {
+function periodOf(period: Period, nowMs: number): { id: string; resetAtMs: number } {
   const d = new Date(nowMs)
   const y = d.getUTCFullYear()
   const m = d.getUTCMonth()
@@ -23,7 +23,7 @@ export function periodOf(period: Period, nowMs: number): { id: string; resetAtMs
 }
 
 /** `{team}`: every key of a request shares the team's hash tag, so one Lua script may touch them all on Redis Cluster. */
-export const teamTag = (teamId: string): string => `{${encodeURIComponent(teamId)}}`
+const teamTag = (teamId: string): string => `{${encodeURIComponent(teamId)}}`
 
 /**
  * The checks that apply to a caller: a request/token window and USD budgets for its team and for

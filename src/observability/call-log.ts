@@ -1,7 +1,7 @@
 import type { CallRecord } from '../call/record.js'
-import { pino, type Logger } from 'pino'
+import type { Logger } from 'pino'
 import type { Log } from '../call/log.js'
-import { isPlainLogger } from './logger.js'
+import { isoTimeAt, lineSinkOf, type LineSink } from './logger.js'
 
 /** The fields of the call line, in order. No prompts, no keys: ids, routing, outcome, timings. */
 function callFields(r: CallRecord) {
@@ -37,20 +37,23 @@ const num = (v: number | null): string => (v === null || !Number.isFinite(v) ? '
  * compares the two). pino walks and escapes the object key by key; on a gateway that writes one line
  * per call that was several microseconds of every call.
  */
-function callLine(logger: Logger, r: CallRecord): string {
-  const time = (logger as unknown as Record<symbol, () => string>)[pino.symbols.timeSym]!()
-  const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym]!
+function callLine(logger: Logger, sink: LineSink, r: CallRecord): string {
+  const time = isoTimeAt(Date.now())
+  const bindings = sink.bindings
   const tokens = r.promptTokens === null ? 'null' : `{"in":${num(r.promptTokens)},"out":${num(r.completionTokens)}}`
   return `{"level":${logger.levels.values.info}${time}${bindings},"requestId":${str(r.requestId)},"endpoint":${str(r.endpoint)},"team":${str(r.teamId)},"session":${str(r.sessionId)},"model":${str(r.requestedModel)},"rule":${str(r.rule)},"policyVersion":${str(r.policyVersion)},"reason":${str(r.reason)},"provider":${str(r.provider)},"upstreamModel":${str(r.model)},"attempts":${r.attempts.length},"stream":${r.stream},"status":${num(r.status)},"outcome":${str(r.outcome)},"error":${str(r.errorType)},"latencyMs":${num(r.latencyMs)},"ttftMs":${num(r.ttftMs)},"tokens":${tokens},"costUsd":${num(r.costUsd)},"traceId":${str(r.traceId)},"msg":"call"}\n`
 }
 
 /**
  * The one log line per call. Every field is listed in callFields and none can hold a secret, so on
- * the gateway's own logger it is serialized directly, without pino's redaction pass.
+ * the gateway's own logger it is serialized directly, without pino's redaction pass, and written to
+ * the destination createLogger made for that logger (only pino's public API is used).
  */
 export function logCall(log: Log, r: CallRecord): void {
-  if (isPlainLogger(log)) {
-    if (log.isLevelEnabled('info')) (log as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym]!.write(callLine(log, r))
+  const sink = lineSinkOf(log)
+  if (sink) {
+    const logger = log as Logger
+    if (logger.isLevelEnabled('info')) sink.write(callLine(logger, sink, r))
     return
   }
   log.info(callFields(r), 'call')

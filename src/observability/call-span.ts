@@ -21,6 +21,13 @@ export function openCallSpan(r: CallRecord, method: string, route: string, heade
   return span
 }
 
+/** The span of a call made in-process (a workflow step): a child of its parent call's span, if any. */
+export function openChildCallSpan(r: CallRecord, parent: Span | undefined): Span {
+  const span = startSpan(`call ${r.endpoint}`, { 'switchyard.request_id': r.requestId }, { kind: SpanKind.INTERNAL, parent })
+  r.traceId = traceIdOf(span)
+  return span
+}
+
 /** The auth span, a child of the server span (the preHandler hook runs outside its context). */
 export function traceAuth<T>(parent: Span | undefined, fn: () => Promise<T>): Promise<T> {
   return withActiveSpan(parent, () => inSpan('switchyard.auth', {}, fn))

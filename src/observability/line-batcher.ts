@@ -1,7 +1,7 @@
 import type { DestinationStream } from 'pino'
 
 /** What the batcher writes to: sonic-boom, as pino.destination() builds it. */
-export interface BatchTarget {
+interface BatchTarget {
   write(text: string): unknown
   flush?(cb?: (err?: Error) => void): void
   flushSync?(): void

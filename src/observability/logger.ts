@@ -2,7 +2,7 @@ import { pino, type Logger, type LoggerOptions } from 'pino'
 import { LineBatcher } from './line-batcher.js'
 
 /** The single list of paths pino redacts: keys and credentials never reach logs. */
-export const redactPaths = [
+const redactPaths = [
   'req.headers.authorization',
   'req.headers["api-key"]',
   'req.headers["x-api-key"]',
@@ -42,15 +42,28 @@ export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     redact: { paths: redactPaths, censor: '[redacted]' },
-    base: { service: 'switchyard' },
+    base: BASE,
     timestamp: isoTime,
   }
 }
 
-/** Loggers made by createLogger: plain pino (no formatters, mixins or hooks), safe to write lines to directly. */
-const plainLoggers = new WeakSet<Logger>()
+/** The base bindings every line carries (pino writes them after the time), as JSON text. */
+const BASE = { service: 'switchyard' }
+const baseText = `,${JSON.stringify(BASE).slice(1, -1)}`
 
-export const isPlainLogger = (log: object): log is Logger => plainLoggers.has(log as Logger)
+/**
+ * Where a logger made by createLogger writes: its own destination, which this module made and so may
+ * write whole lines to (the call line, see call-log.ts), and the bindings text that follows the time.
+ */
+export interface LineSink {
+  write(line: string): void
+  readonly bindings: string
+}
+
+const sinks = new WeakMap<object, LineSink>()
+
+/** The line sink of a logger made by createLogger (plain pino: no formatters, mixins or hooks), or null. */
+export const lineSinkOf = (log: object): LineSink | null => sinks.get(log) ?? null
 
 /**
  * stdout through a synchronous sonic-boom destination, fed in batches by a LineBatcher: one write
@@ -62,8 +75,9 @@ export const isPlainLogger = (log: object): log is Logger => plainLoggers.has(lo
  * process.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  const logger = pino(loggerOptions(level), destination ?? new LineBatcher(pino.destination({ dest: 1, sync: true, minLength: 0, maxWrite: 65_536 })))
-  plainLoggers.add(logger)
+  const dest = destination ?? new LineBatcher(pino.destination({ dest: 1, sync: true, minLength: 0, maxWrite: 65_536 }))
+  const logger = pino(loggerOptions(level), dest)
+  sinks.set(logger, { write: (line) => void dest.write(line), bindings: baseText })
   return logger
 }
 

@@ -1,11 +1,11 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { CallRecord } from '../call/record.js'
 import { CounterFamily, GaugeFamily, HistogramFamily, seriesResets, type HistogramSeries, type ValueSeries } from './series.js'
 
 const statusClass = (status: number | null): string => (status === null ? 'none' : `${Math.floor(status / 100)}xx`)
 const orNone = (v: string | null | undefined): string => v ?? 'none'
 
-export interface MetricsOptions {
+interface MetricsOptions {
   /** Node process metrics (switchyard_process_*). On by default. */
   defaultMetrics?: boolean
   /** Provider name in config -> OTel `gen_ai.system` value (defaults to the provider name). */

@@ -1,4 +1,4 @@
-import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api'
+import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api'
 
 /**
  * The tracer facade the core and the HTTP layer use. It only touches @opentelemetry/api, which is a
@@ -106,7 +106,3 @@ export function traceIdOf(span: Span | undefined): string | null {
   return sc && isSpanContextValid(sc) ? sc.traceId : null
 }
 
-/** The context carrying `span`, for APIs that take a parent context. */
-export function contextWith(span: Span): Context {
-  return trace.setSpan(context.active(), span)
-}

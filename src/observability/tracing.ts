@@ -12,7 +12,7 @@ import { setTracingEnabled } from './tracer.js'
  * OTEL_PROPAGATORS (W3C tracecontext and baggage by default), OTEL_BSP_*.
  * Only traces are set up: metrics are Prometheus (/metrics), logs are pino.
  */
-export interface Tracing {
+interface Tracing {
   /** Flushes pending spans and unregisters the SDK. */
   shutdown(): Promise<void>
 }

@@ -12,7 +12,7 @@ export interface KnownRoutes {
   providers: readonly string[]
 }
 
-export interface CompileOptions {
+interface CompileOptions {
   known?: KnownRoutes | undefined
   loadedAt?: Date
 }
@@ -82,7 +82,7 @@ function compileRule(r: Rule, i: number, problem: (path: ReadonlyArray<PropertyK
 }
 
 /** Parses and validates a policy's YAML value; throws ConfigError with FILE:LINE:COL problems. */
-export function parsePolicy(source: PolicySource): PolicyFile {
+function parsePolicy(source: PolicySource): PolicyFile {
   const prefix = source.kind === 'file' ? [] : source.path
   const parsed = policyFileSchema.safeParse(policyValue(source) ?? {})
   if (!parsed.success) throw new ConfigError(source.source.problemsFrom(parsed.error.issues, prefix))

@@ -3,7 +3,7 @@ import type { Probe } from './probe.js'
 import type { Condition } from './schema.js'
 
 /** Why a condition held or not, for `policy explain` and decision reasons. */
-export interface Verdict {
+interface Verdict {
   ok: boolean
   why: string
 }
@@ -15,7 +15,7 @@ export interface Check {
   explain(p: Probe): Verdict
 }
 
-export type ProblemSink = (path: ReadonlyArray<PropertyKey>, message: string) => void
+type ProblemSink = (path: ReadonlyArray<PropertyKey>, message: string) => void
 
 const q = (v: string | null | undefined): string => (v === null || v === undefined ? '(none)' : JSON.stringify(v))
 

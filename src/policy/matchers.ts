@@ -1,12 +1,12 @@
 import type { Comparison } from './schema.js'
 
 /** Tests one string; built once at compile time. */
-export type StringMatcher = (value: string) => boolean
+type StringMatcher = (value: string) => boolean
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /** `*` matches any run of characters, `?` one character; anything else is literal. */
-export function globMatcher(pattern: string): StringMatcher {
+function globMatcher(pattern: string): StringMatcher {
   if (!/[*?]/.test(pattern)) return (v) => v === pattern
   const re = new RegExp(`^${pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escapeRegex(c))).join('')}$`, 's')
   return (v) => re.test(v)

@@ -1,7 +1,8 @@
-import { chatRequestSchema, embeddingsRequestSchema } from '../ingress/openai-chat/schema.js'
+import { chatRequestSchema } from '../ingress/openai-chat/schema.js'
+import { embeddingsRequestSchema } from '../ingress/openai-embeddings/schema.js'
 import type { PolicyInput } from './types.js'
 
-export interface OfflineCase {
+interface OfflineCase {
   team?: string | undefined
   key?: string | undefined
   headers?: Record<string, string> | undefined

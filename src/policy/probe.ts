@@ -1,10 +1,10 @@
-import { estimatePromptTokens } from '../usage/estimate.js'
-import type { ChatRequest } from '../ingress/openai-chat/schema.js'
+import { estimateEmbeddingTokens, estimatePromptTokens } from '../usage/estimate.js'
+import type { ChatRequest } from '../call/chat.js'
 import type { HasFeature } from './schema.js'
 import type { PolicyInput } from './types.js'
 
 /** Content conditions look at no more than this many characters per scope (the start and the end of long text). */
-export const CONTENT_SCAN_LIMIT = 64 * 1024
+const CONTENT_SCAN_LIMIT = 64 * 1024
 
 /** Text of one message's content: strings as is, arrays as their text parts joined by newlines. */
 function contentText(content: unknown): string {
@@ -91,7 +91,7 @@ export class Probe {
   promptTokens(): number {
     if (this.tokens !== undefined) return this.tokens
     const req = this.input.request
-    this.tokens = isChat(req) ? estimatePromptTokens(req) : Math.ceil(this.allText().length / 4)
+    this.tokens = isChat(req) ? estimatePromptTokens(req) : estimateEmbeddingTokens(req)
     return this.tokens
   }
 

@@ -7,7 +7,7 @@ const comparison = z
   .strictObject({ gt: z.number().optional(), gte: z.number().optional(), lt: z.number().optional(), lte: z.number().optional() })
   .refine((c) => c.gt !== undefined || c.gte !== undefined || c.lt !== undefined || c.lte !== undefined, 'needs at least one of gt, gte, lt, lte')
 
-export const hasFeatures = ['tools', 'images', 'json_schema'] as const
+const hasFeatures = ['tools', 'images', 'json_schema'] as const
 
 const contentCondition = z
   .strictObject({
@@ -20,7 +20,7 @@ const contentCondition = z
   })
   .refine((c) => c.matches !== undefined || c.contains !== undefined, 'needs matches or contains')
 
-export interface ConditionInput {
+interface ConditionInput {
   team?: string | string[] | undefined
   key?: string | string[] | undefined
   user?: string | string[] | undefined
@@ -38,7 +38,7 @@ export interface ConditionInput {
 }
 
 /** One condition object: every key present must hold (an implicit `all`). */
-export const conditionSchema: z.ZodType<Condition, ConditionInput> = z.lazy(() =>
+const conditionSchema: z.ZodType<Condition, ConditionInput> = z.lazy(() =>
   z
     .strictObject({
       team: oneOrMany.optional(),
@@ -60,7 +60,7 @@ export const conditionSchema: z.ZodType<Condition, ConditionInput> = z.lazy(() =
 )
 
 export type Comparison = z.output<typeof comparison>
-export type ContentCondition = z.output<typeof contentCondition>
+type ContentCondition = z.output<typeof contentCondition>
 export type HasFeature = (typeof hasFeatures)[number]
 export interface Condition {
   team?: string | string[] | undefined
@@ -81,7 +81,7 @@ export interface Condition {
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()])
 
-export const ruleSchema = z
+const ruleSchema = z
   .strictObject({
     name: z.string().min(1).regex(/^[A-Za-z0-9._:-]+$/, 'rule names use A-Z a-z 0-9 . _ : - (they travel in a response header)'),
     when: conditionSchema.optional(),
@@ -97,7 +97,7 @@ export const ruleSchema = z
   .refine((r) => !(r.route !== undefined && r.deny !== undefined), 'a rule either routes or denies, not both')
   .refine((r) => r.route !== undefined || r.deny !== undefined || r.set !== undefined || r.tags !== undefined, 'a rule needs route, deny, set or tags')
 
-export const testCaseSchema = z.strictObject({
+const testCaseSchema = z.strictObject({
   name: z.string().min(1),
   team: z.string().min(1).optional(),
   key: z.string().min(1).optional(),

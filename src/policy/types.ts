@@ -1,9 +1,12 @@
-import type { ChatRequest, EmbeddingsRequest } from '../ingress/openai-chat/schema.js'
+import type { ChatRequest } from '../call/chat.js'
+import type { EmbeddingsRequest } from '../call/embeddings.js'
+import type { Endpoint } from '../call/record.js'
 import type { PolicyTestCase } from './schema.js'
 
-/** Everything a rule may look at. Built once per request by the pipeline. */
+/** Everything a rule may look at. Built once per call by the policy stage. */
 export interface PolicyInput {
-  endpoint: 'chat.completions' | 'embeddings'
+  /** The client API the call came in through. */
+  endpoint: Endpoint
   team: string
   teamLabels: Readonly<Record<string, string>>
   key: string | null

@@ -6,7 +6,7 @@ import { openaiAdapter } from './openai/index.js'
 import type { ProviderAdapter } from './types.js'
 
 /** Provider type -> adapter. A new provider is one folder and one line here. */
-export const adapters: Partial<Record<ProviderType, ProviderAdapter>> = {
+const adapters: Partial<Record<ProviderType, ProviderAdapter>> = {
   openai: openaiAdapter,
   demo: { ...openaiAdapter, type: 'demo' },
   anthropic: anthropicAdapter,

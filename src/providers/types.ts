@@ -1,7 +1,8 @@
 import type { ProviderConfig, ProviderType } from '../config/schema.js'
 import type { GatewayError } from '../errors/gateway-error.js'
-import type { ChatRequest, EmbeddingsRequest } from '../ingress/openai-chat/schema.js'
-import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse } from '../call/chat-result.js'
+import type { ChatRequest } from '../call/chat.js'
+import type { ChatCompletion, StreamOut } from '../call/chat-result.js'
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../call/embeddings.js'
 import type { SseEvent } from './shared/sse-decoder.js'
 
 /** One concrete upstream choice: a configured provider account and an upstream model name. */
@@ -37,11 +38,6 @@ export interface AdapterContext {
    */
   readonly rawBody?: string | undefined
 }
-
-/** What a stream mapper yields: OpenAI chunks (with `raw` when the upstream bytes can go out as they are), or an error. */
-export type StreamOut =
-  | { kind: 'chunk'; chunk: ChatCompletionChunk; raw?: string }
-  | { kind: 'error'; error: GatewayError }
 
 /** Per-stream state lives in the closure. `push` gets each decoded SSE event; `end` is called once the upstream closes. */
 export interface StreamMapper {

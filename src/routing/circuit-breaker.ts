@@ -7,7 +7,7 @@ import { countsAgainstTarget } from './failure-kind.js'
 
 /** Numeric values follow severity, so `> 0` means "not fully healthy" in alerts. */
 export const breakerStates = { closed: 0, half_open: 1, open: 2 } as const
-export type BreakerState = keyof typeof breakerStates
+type BreakerState = keyof typeof breakerStates
 
 export interface BreakerTransition {
   provider: string
@@ -17,7 +17,7 @@ export interface BreakerTransition {
 }
 
 /** What GET /admin/targets shows per target. */
-export interface TargetStatus {
+interface TargetStatus {
   provider: string
   model: string
   state: BreakerState
@@ -47,7 +47,7 @@ interface Entry {
   probing: boolean
 }
 
-export interface CircuitBreakerOptions {
+interface CircuitBreakerOptions {
   clock: Clock
   /** Read on every decision, so a config reload applies at once. */
   settings: () => ResilienceConfig['breaker']

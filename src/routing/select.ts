@@ -4,7 +4,7 @@ import type { ResolvedRoute } from './catalog.js'
 import { targetKey, type LatencyReader } from './latency.js'
 
 /** What the strategies may consult. All optional: without them a strategy degrades to config order. */
-export interface SelectContext {
+interface SelectContext {
   pricing?: PricingTable | undefined
   latency?: LatencyReader | undefined
   /** Uniform in [0, 1); injected so weighted selection is testable. */
@@ -45,7 +45,7 @@ function sortBy(targets: readonly Target[], score: (t: Target) => number | undef
 }
 
 /** Price of a million input plus a million output tokens: a simple, request-independent cost rank. */
-export function blendedPrice(pricing: PricingTable | undefined, t: Target): number | undefined {
+function blendedPrice(pricing: PricingTable | undefined, t: Target): number | undefined {
   const p = pricing?.[targetKey(t)]
   return p === undefined ? undefined : p.input + p.output
 }

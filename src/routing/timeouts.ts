@@ -3,7 +3,7 @@ import type { ResolvedTimeouts } from '../providers/shared/transport.js'
 import type { Target } from '../providers/types.js'
 
 /** Defaults suited to LLM calls: a non-streamed answer may take minutes before its first byte. */
-export const defaultTimeouts: ResolvedTimeouts = { connect_ms: 10_000, first_byte_ms: 120_000, idle_ms: 60_000, total_ms: 600_000 }
+const defaultTimeouts: ResolvedTimeouts = { connect_ms: 10_000, first_byte_ms: 120_000, idle_ms: 60_000, total_ms: 600_000 }
 
 /** Gateway defaults, then the provider's, then the logical model's: the most specific wins. */
 export function resolveTimeouts(resilience: ResilienceConfig, target: Target, model: Timeouts | undefined): ResolvedTimeouts {

@@ -5,17 +5,17 @@ import type { Log } from '../call/log.js'
 import type { Runtime, RuntimeRef } from './runtime.js'
 
 /** What the reloader reports to metrics (kept narrow so core does not depend on prom-client). */
-export interface ReloadObserver {
+interface ReloadObserver {
   reloaded(result: 'success' | 'error', version: string): void
 }
 
-export interface ReloadError {
+interface ReloadError {
   at: string
   message: string
   problems: string[]
 }
 
-export interface PolicyStatus {
+interface PolicyStatus {
   version: string
   loaded_at: string
   rules: number
@@ -24,14 +24,14 @@ export interface PolicyStatus {
   last_error: ReloadError | null
 }
 
-export interface ReloadResult {
+interface ReloadResult {
   ok: boolean
   changed: boolean
   version: string
   errors: string[]
 }
 
-export interface ReloaderOptions {
+interface ReloaderOptions {
   runtime: RuntimeRef
   /** Reads config and policy from disk and builds a runtime; throws ConfigError when invalid. */
   load: () => Runtime

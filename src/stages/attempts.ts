@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ResilienceConfig } from '../config/schema.js'
 import { GatewayError } from '../errors/gateway-error.js'
-import { ClientCancelledError, abortError } from '../providers/shared/transport.js'
 import type { Target } from '../providers/types.js'
-import type { CallContext } from '../call/log.js'
+import type { Call } from '../call/call.js'
+import { ClientCancelledError, abortError } from '../call/cancel.js'
 import type { AttemptRecord } from '../call/record.js'
 import type { Clock } from '../call/clock.js'
 
@@ -17,7 +17,7 @@ export interface TargetHealth {
   abandon?(target: Target): void
 }
 
-export interface AttemptOptions {
+interface AttemptOptions {
   resilience: ResilienceConfig
   clock: Clock
   health?: TargetHealth | undefined
@@ -38,7 +38,7 @@ export function backoffMs(n: number, err: GatewayError, r: ResilienceConfig, ran
  * (nothing has gone to the client before that).
  */
 export async function withAttempts<T>(
-  ctx: CallContext,
+  call: Call,
   targets: readonly Target[],
   opts: AttemptOptions,
   run: (target: Target) => Promise<T>,
@@ -48,7 +48,7 @@ export async function withAttempts<T>(
   let skipped = 0
   for (const target of targets) {
     for (let n = 1; n <= opts.resilience.max_attempts; n++) {
-      if (ctx.signal.aborted) throw abortError(ctx.signal)
+      if (call.signal.aborted) throw abortError(call.signal)
       // asked before every attempt: a breaker that opened on the previous failure stops the retries
       if (opts.health && !opts.health.allow(target)) {
         if (n === 1) skipped++
@@ -58,27 +58,27 @@ export async function withAttempts<T>(
       try {
         const value = await run(target)
         const latency = opts.clock.mono() - started
-        note(ctx, { provider: target.provider, model: target.model, status: 200, latency_ms: Math.round(latency), error: null })
+        note(call, { provider: target.provider, model: target.model, status: 200, latency_ms: Math.round(latency), error: null })
         opts.health?.success(target, latency)
         return { target, value }
       } catch (err) {
         const latency = Math.round(opts.clock.mono() - started)
         if (err instanceof ClientCancelledError) {
-          note(ctx, { provider: target.provider, model: target.model, status: null, latency_ms: latency, error: 'client_cancelled' })
+          note(call, { provider: target.provider, model: target.model, status: null, latency_ms: latency, error: 'client_cancelled' })
           opts.health?.abandon?.(target)
           throw err
         }
         const gwErr = err instanceof GatewayError ? err : new GatewayError('upstream_error', undefined, { cause: err, fallback: true })
-        note(ctx, { provider: target.provider, model: target.model, status: gwErr.upstreamStatus ?? null, latency_ms: latency, error: `${gwErr.code}: ${gwErr.message}`.slice(0, 300) })
+        note(call, { provider: target.provider, model: target.model, status: gwErr.upstreamStatus ?? null, latency_ms: latency, error: `${gwErr.code}: ${gwErr.message}`.slice(0, 300) })
         opts.health?.failure(target, gwErr)
         last = gwErr
         if (!gwErr.retryable || n === opts.resilience.max_attempts) break
         const wait = backoffMs(n, gwErr, opts.resilience, random)
         if (wait === null) break // the upstream asked for longer than we wait: try the next target
         try {
-          await sleep(wait, undefined, { signal: ctx.signal.asAbortSignal() })
+          await sleep(wait, undefined, { signal: call.signal.asAbortSignal() })
         } catch {
-          throw abortError(ctx.signal)
+          throw abortError(call.signal)
         }
       }
     }
@@ -89,7 +89,7 @@ export async function withAttempts<T>(
 }
 
 /** Every attempt goes on the audit record, and the running count on the response (errors included). */
-function note(ctx: CallContext, attempt: AttemptRecord): void {
-  ctx.record.attempts.push(attempt)
-  ctx.responseHeaders['x-switchyard-attempts'] = String(ctx.record.attempts.length)
+function note(call: Call, attempt: AttemptRecord): void {
+  call.record.attempts.push(attempt)
+  call.responseHeaders['x-switchyard-attempts'] = String(call.record.attempts.length)
 }

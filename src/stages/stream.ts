@@ -1,23 +1,21 @@
+import type { ChatCompletionChunk, StreamOut, Usage } from '../call/chat-result.js'
+import { ClientCancelledError } from '../call/cancel.js'
 import { GatewayError } from '../errors/gateway-error.js'
-import { encodeChunk, encodeData, encodeError, DONE } from '../providers/shared/sse-encoder.js'
 import { SseDecoder } from '../providers/shared/sse-decoder.js'
-import { ClientCancelledError, type UpstreamResponse } from '../providers/shared/transport.js'
-import type { StreamMapper, StreamOut } from '../providers/types.js'
-import type { ChatCompletionChunk, Usage } from '../call/chat-result.js'
+import type { UpstreamResponse } from '../providers/shared/transport.js'
+import type { StreamMapper } from '../providers/types.js'
 
 /** What a relayed stream learned, for audit, limits and sessions. */
 export interface StreamSummary {
   usage: Usage | null
-  /** The assistant text of choice 0, for session history. */
+  /** The assistant text of choice 0, for session history and usage estimates. */
   content: string
   error: GatewayError | null
-  /** The client went away before the end. */
-  cancelled: boolean
   firstByteMono: number | null
 }
 
 /**
- * Upstream bytes -> SSE events -> mapper -> normalized outputs: the one stream path for every
+ * Upstream bytes -> SSE events -> mapper -> the gateway's stream events: the one stream path for every
  * provider. Yields one batch per upstream read (everything that arrived together goes out together:
  * same latency, one socket write instead of one per event). Never yields an empty batch.
  */
@@ -40,61 +38,49 @@ export async function* mappedBatches(upstream: UpstreamResponse, mapper: StreamM
   if (tail.length > 0) yield tail
 }
 
+const hasChoices = (batch: readonly StreamOut[]): boolean => batch.some((o) => o.kind === 'chunk' && o.chunk.choices.length > 0)
+
+function observe(chunk: ChatCompletionChunk, summary: StreamSummary): void {
+  const choice = chunk.choices[0]
+  if (choice?.index === 0 && typeof choice.delta?.content === 'string') summary.content += choice.delta.content
+  if (chunk.usage) summary.usage = chunk.usage
+}
+
 /**
- * Encodes normalized outputs as OpenAI SSE for the client, one string per batch. Strips the usage
- * chunk the gateway asked for when the client did not, records usage, turns any failure into an
- * error event before the end.
+ * The stream an ingress encodes: the attempt's batches (the first already read), watched for usage,
+ * content and the first byte; any failure becomes a final error event (never a silent end); once the
+ * stream is over or its reader stops, the upstream is released and `settle` runs with what was learned.
  */
-export async function* encodeForClient(
+export async function* watchedStream(
   batches: AsyncIterator<StreamOut[]>,
   first: StreamOut[],
-  opts: { clientWantsUsage: boolean; now: () => number },
-  summary: StreamSummary,
-): AsyncGenerator<string> {
+  now: () => number,
+  settle: (summary: StreamSummary) => Promise<void>,
+): AsyncGenerator<StreamOut[]> {
+  const summary: StreamSummary = { usage: null, content: '', error: null, firstByteMono: null }
   let batch: StreamOut[] | undefined = first
   try {
     while (batch !== undefined) {
-      let text = ''
-      for (const out of batch) {
-        if (out.kind === 'error') {
-          summary.error = out.error
-          yield text + encodeError(out.error)
-          return
-        }
-        text += encodeOut(out.chunk, out.raw, opts.clientWantsUsage, summary)
+      const stop = batch.findIndex((o) => o.kind === 'error')
+      const out = stop < 0 ? batch : batch.slice(0, stop + 1)
+      for (const o of out) {
+        if (o.kind === 'chunk') observe(o.chunk, summary)
+        else summary.error = o.error
       }
-      if (text !== '') {
-        if (summary.firstByteMono === null) summary.firstByteMono = opts.now()
-        yield text
-      }
+      if (summary.firstByteMono === null && hasChoices(out)) summary.firstByteMono = now()
+      yield out
+      if (stop >= 0) return
       const next = await batches.next()
       batch = next.done ? undefined : next.value
     }
-    yield DONE
   } catch (err) {
-    if (err instanceof ClientCancelledError) {
-      summary.cancelled = true
-      return
-    }
+    if (err instanceof ClientCancelledError) return
     const gwErr = err instanceof GatewayError ? err : new GatewayError('upstream_error', 'The upstream stream failed.', { cause: err })
     summary.error = gwErr
-    yield encodeError(gwErr)
+    yield [{ kind: 'error', error: gwErr }]
   } finally {
     // client gone or stream over: make sure the upstream body is released
     await batches.return?.(undefined)
+    await settle(summary)
   }
-}
-
-function encodeOut(chunk: ChatCompletionChunk, raw: string | undefined, clientWantsUsage: boolean, summary: StreamSummary): string {
-  const choice = chunk.choices[0]
-  if (choice?.index === 0 && typeof choice.delta?.content === 'string') summary.content += choice.delta.content
-  if (chunk.usage) {
-    summary.usage = chunk.usage
-    if (!clientWantsUsage) {
-      if (chunk.choices.length === 0) return ''
-      const { usage: _drop, ...rest } = chunk
-      return encodeChunk(rest)
-    }
-  }
-  return raw !== undefined ? encodeData(raw) : encodeChunk(chunk)
 }

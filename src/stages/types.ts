@@ -1,17 +1,22 @@
-import type { ChatRequest } from '../ingress/openai-chat/schema.js'
-import type { CallContext } from '../call/log.js'
+import type { Call } from '../call/call.js'
+import type { ChatRequest } from '../call/chat.js'
+import type { Clock } from '../call/clock.js'
+import type { TransportSet } from '../providers/transport-set.js'
+import type { LatencyTracker } from '../routing/latency.js'
+import type { RuntimeRef } from '../runtime/runtime.js'
 import type { NormalizedUsage } from '../usage/cost.js'
+import type { TargetHealth } from './attempts.js'
 
 /**
- * Optional stages of the chat pipeline, each owned by one feature and wired in app.ts.
- * The pipeline order is fixed: auth -> context.prepare -> limits.admit -> policy -> route ->
- * attempts -> response -> limits.settle, context.remember -> audit and metrics.
+ * Optional stages, each owned by one feature and wired by the composition root. The order is fixed:
+ * context.prepare -> limits.admit -> policy -> route -> attempts -> settle (limits.settle,
+ * context.remember); the call's end writes audit and metrics.
  */
 export interface ContextStage {
   /** Team prompt and defaults, session history: applied before policy sees the request. */
-  prepare(ctx: CallContext, req: ChatRequest): Promise<ChatRequest>
+  prepare(call: Call, req: ChatRequest): Promise<ChatRequest>
   /** After a successful call: store the turn for continued sessions. */
-  remember(ctx: CallContext, req: ChatRequest, reply: { content: string }): Promise<void>
+  remember(call: Call, req: ChatRequest, reply: { content: string }): Promise<void>
 }
 
 export interface Admission {
@@ -20,8 +25,21 @@ export interface Admission {
 }
 
 export interface LimitStage {
-  /** Before the upstream call. Throws rate_limit_exceeded or insufficient_quota; may add ctx.responseHeaders. */
-  admit(ctx: CallContext, estimate: { promptTokens: number }): Promise<Admission>
+  /** Before the upstream call. Throws rate_limit_exceeded or insufficient_quota; may add call.responseHeaders. */
+  admit(call: Call, estimate: { promptTokens: number }): Promise<Admission>
   /** After the call: charge actual tokens and cost. Must not throw. */
-  settle(ctx: CallContext, usage: NormalizedUsage | null, costUsd: number | null): Promise<void>
+  settle(call: Call, usage: NormalizedUsage | null, costUsd: number | null): Promise<void>
+}
+
+/** What the stages need. No client format, no HTTP: a call runs the same from any ingress or in-process. */
+export interface StageDeps {
+  runtime: RuntimeRef
+  transports: TransportSet
+  clock: Clock
+  newId: () => string
+  context?: ContextStage | undefined
+  limits?: LimitStage | undefined
+  health?: TargetHealth | undefined
+  /** Moving latency per target, for the least-latency strategy; fed after each successful attempt. */
+  latency?: LatencyTracker | undefined
 }

@@ -1,5 +1,5 @@
 import { countTokens } from 'gpt-tokenizer'
-import type { ChatRequest } from '../ingress/openai-chat/schema.js'
+import type { ChatRequest } from '../call/chat.js'
 import type { CallRecord } from '../call/record.js'
 import type { NormalizedUsage } from './cost.js'
 
@@ -16,7 +16,7 @@ function textOf(content: unknown): string {
 }
 
 /** Prompt tokens of a chat request with the o200k_base tokenizer (messages, names, tool calls and tool definitions). */
-export function countPromptTokens(req: ChatRequest): number {
+function countPromptTokens(req: ChatRequest): number {
   let n = REPLY_PRIMING
   for (const m of req.messages) {
     n += PER_MESSAGE + countTokens(m.role) + countTokens(textOf((m as { content?: unknown }).content))
@@ -33,7 +33,7 @@ export function countPromptTokens(req: ChatRequest): number {
  * Usage for a call whose provider reported none: a real tokenizer over the prompt and the text that was
  * sent back. Images, audio and cached or reasoning tokens are not visible here; the row says `usage_estimated`.
  */
-export function estimateUsage(req: ChatRequest, completion: string): NormalizedUsage {
+function estimateUsage(req: ChatRequest, completion: string): NormalizedUsage {
   return { prompt: countPromptTokens(req), completion: countTokens(completion), cached: 0, reasoning: 0 }
 }
 

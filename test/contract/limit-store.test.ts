@@ -6,7 +6,6 @@ import { limitBackends, redisUrl } from '../helpers/limits.js'
 
 t.comment(`limit store contract: memory${redisUrl ? ' and redis (REDIS_URL)' : ' only (REDIS_URL unset)'}`)
 
-const DAY = 86_400_000
 const principal = (team: TeamConfig, key: Partial<Principal> = {}, teamId = 'research'): Principal => ({ teamId, team, keyId: null, keyName: null, ...key })
 const plan = (p: Principal, opts: { now?: number; estimate?: number; windowMs?: number } = {}) => buildPlan(p, opts.now ?? Date.now(), opts.estimate ?? 10, opts.windowMs ?? 60_000)!.plan
 

@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../../src/config/schema.js'
 import { SseDecoder } from '../../src/providers/shared/sse-decoder.js'
-import type { AdapterContext, StreamMapper, StreamOut } from '../../src/providers/types.js'
-import type { ChatCompletionChunk } from '../../src/call/chat-result.js'
+import type { AdapterContext, StreamMapper } from '../../src/providers/types.js'
+import type { ChatCompletionChunk, StreamOut } from '../../src/call/chat-result.js'
 
 /** A deterministic adapter context: fixed clock, counting id generator. */
 export function testContext(type: ProviderConfig['type'], opts: { stream?: boolean; model?: string; config?: Partial<ProviderConfig>; apiKey?: string } = {}): AdapterContext {

@@ -103,7 +103,7 @@ t.test('mixed traffic lands in the right series with the right counts', async (t
   t.equal(req({ team: 'research', outcome: 'invalid_request', status_class: '4xx', provider: 'none' }), 1, 'denied by the allow-list')
   t.equal(req({ outcome: 'rate_limited', status_class: '4xx' }), 1)
   t.equal(req({ outcome: 'over_budget', status_class: '4xx' }), 1)
-  t.equal(req({ team: 'none', outcome: 'invalid_request' }), 1, 'bad key: no team')
+  t.equal(req({ team: 'none', outcome: 'unauthorized' }), 1, 'bad key: no team')
   t.equal(req({}), 10, 'every call counted once')
 
   t.equal(sumOf(m, 'switchyard_retries_total', { provider: 'alpha', model: 'flaky' }), 1)

@@ -67,7 +67,7 @@ t.test('a streamed call with one retry is one trace: server, auth, policy, two a
 
   let calls = 0
   const usage = { prompt_tokens: 21, completion_tokens: 7, total_tokens: 28 }
-  const upstream = await startFakeUpstream(async (req, res) => {
+  const upstream = await startFakeUpstream(async (_req, res) => {
     if (calls++ === 0) return sendJson(res, 503, { error: { message: 'overloaded', type: 'server_error' } })
     const c = (delta: object, finish: string | null = null) =>
       JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'up-model-2025', choices: [{ index: 0, delta, finish_reason: finish }] })

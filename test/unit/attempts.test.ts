@@ -1,18 +1,12 @@
 import t from 'tap'
 import { withAttempts, backoffMs } from '../../src/stages/attempts.js'
-import { newCallRecord } from '../../src/call/record.js'
-import type { CallContext } from '../../src/call/log.js'
-import { CallSignal } from '../../src/call/cancel.js'
+import { testCall } from '../helpers/call.js'
 import { GatewayError } from '../../src/errors/gateway-error.js'
 import type { Target } from '../../src/providers/types.js'
 import { resilienceSchema } from '../../src/config/schema.js'
 
 const target = (provider: string): Target => ({ provider, model: 'm', config: { type: 'openai' } })
-const ctx = (): CallContext => ({
-  requestId: 'r', principal: { teamId: 't', team: {}, keyId: null, keyName: null }, headers: {}, signal: new CallSignal(),
-  record: newCallRecord('r', 'chat.completions', new Date(0)), startMono: 0,
-  log: { info() {}, warn() {}, error() {}, debug() {} }, responseHeaders: {},
-})
+const ctx = () => testCall().call
 const resilience = resilienceSchema.parse({ max_attempts: 3, backoff_base_ms: 1, backoff_max_ms: 2 })
 const clock = { now: () => 0, mono: () => performance.now() }
 const unavailable = () => new GatewayError('upstream_unavailable', 'down', { retryable: true, upstreamStatus: 503 })

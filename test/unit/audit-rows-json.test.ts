@@ -10,6 +10,7 @@ t.test('the batch JSON has every column, in order, with the values of the record
     reason: 'why "so"', provider: 'p', model: 'm', stream: true, promptTokens: 10.4, completionTokens: 2, cachedTokens: 1, reasoningTokens: 0,
     usageEstimated: true, costUsd: 0.0000123, ttftMs: 3.6, latencyMs: 12.25, status: 200, outcome: 'ok', errorType: null, errorMessage: null,
     requestBody: { messages: [{ role: 'user', content: 'hi' }] }, responseBody: { content: 'yo' },
+    runId: 'run_1', stepId: 'research', cacheHit: true, savedUsd: 0.5, omitted: ['web_search'],
   })
   full.attempts.push({ provider: 'p', model: 'm', status: 200, latency_ms: 10, error: null })
   const [a, b] = JSON.parse(await rowsJson([bare, full], 'full')) as Array<Record<string, unknown>>
@@ -22,6 +23,7 @@ t.test('the batch JSON has every column, in order, with the values of the record
     attempts: [{ provider: 'p', model: 'm', status: 200, latency_ms: 10, error: null }], stream: true, prompt_tokens: 10, completion_tokens: 2, cached_tokens: 1, reasoning_tokens: 0,
     usage_estimated: true, cost_usd: 0.0000123, ttft_ms: 4, latency_ms: 12.25, status: 200, outcome: 'ok', error_type: null, error_message: null,
     request_body: { messages: [{ role: 'user', content: 'hi' }] }, response_body: { content: 'yo' },
+    run_id: 'run_1', step_id: 'research', cache_hit: true, saved_usd: 0.5, omitted: ['web_search'],
   })
   t.equal(JSON.parse(await rowsJson([full], 'none'))[0].request_body, null, 'bodies off: no body')
 })

@@ -2,7 +2,8 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { errorCodes } from '../../src/errors/codes.js'
-import { GatewayError, toOpenAIError } from '../../src/errors/gateway-error.js'
+import { GatewayError } from '../../src/errors/gateway-error.js'
+import { toOpenAIError } from '../../src/ingress/openai-errors.js'
 import { packageRoot } from '../../src/paths.js'
 
 t.test('every error code renders as an OpenAI envelope with its status', async (t) => {

@@ -3,7 +3,7 @@ import type { AuditRecorder, AuditSink } from '../../ports/audit-sink.js'
 import { Spool } from './spool.js'
 
 /** What the recorder reports; the gateway maps these onto Prometheus metrics. */
-export interface AuditRecorderEvents {
+interface AuditRecorderEvents {
   queueDepth(n: number): void
   written(n: number): void
   spooled(n: number): void
@@ -11,7 +11,7 @@ export interface AuditRecorderEvents {
   spoolDepth(n: number): void
 }
 
-export interface BufferedOptions {
+interface BufferedOptions {
   spoolDir: string
   batchMs?: number
   batchRows?: number

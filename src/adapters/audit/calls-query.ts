@@ -1,6 +1,6 @@
 import type { Queryable } from '../../ports/database.js'
 
-export interface CallsFilter {
+interface CallsFilter {
   session?: string
   team?: string
   key?: string
@@ -11,7 +11,8 @@ export interface CallsFilter {
 
 const LEAN = `request_id, started_at, endpoint, trace_id, team_id, key_id, user_id, session_id, tags, requested_model, rule,
   policy_version, reason, provider, model, attempts, stream, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens,
-  usage_estimated, cost_usd::float8 AS cost_usd, ttft_ms, latency_ms, status, outcome, error_type, error_message`
+  usage_estimated, cost_usd::float8 AS cost_usd, ttft_ms, latency_ms, status, outcome, error_type, error_message, run_id, step_id,
+  cache_hit, saved_usd::float8 AS saved_usd, omitted`
 
 /** Audit rows matching the filter, oldest first (the order the calls happened). */
 export async function listCalls(db: Queryable, f: CallsFilter): Promise<Array<Record<string, unknown>>> {

@@ -1,7 +1,7 @@
 import { isAbsolute, join } from 'node:path'
 import type { GatewayConfig } from '../../config/load.js'
 import type { RuntimeRef } from '../../runtime/runtime.js'
-import type { ReadinessCheck } from '../../http/routes/health.js'
+import type { ReadinessCheck } from '../../ports/readiness.js'
 import type { Metrics } from '../../observability/metrics.js'
 import type { Database } from '../../ports/database.js'
 import { ensurePartitions } from '../db/migrate.js'
@@ -12,7 +12,7 @@ interface AuditLog {
   warn(obj: object, msg?: string): void
 }
 
-export const spoolDirOf = (config: GatewayConfig): string =>
+const spoolDirOf = (config: GatewayConfig): string =>
   isAbsolute(config.gateway.audit.spool_dir) ? config.gateway.audit.spool_dir : join(config.dataDir, config.gateway.audit.spool_dir)
 
 const PARTITION_CHECK_MS = 6 * 3600_000

@@ -11,7 +11,8 @@ export const CALL_COLUMNS = {
   reason: 'text', provider: 'text', model: 'text', attempts: 'jsonb', stream: 'boolean', prompt_tokens: 'integer',
   completion_tokens: 'integer', cached_tokens: 'integer', reasoning_tokens: 'integer', usage_estimated: 'boolean',
   cost_usd: 'numeric(18, 10)', ttft_ms: 'integer', latency_ms: 'real', status: 'smallint', outcome: 'text',
-  error_type: 'text', error_message: 'text', request_body: 'jsonb', response_body: 'jsonb',
+  error_type: 'text', error_message: 'text', request_body: 'jsonb', response_body: 'jsonb', run_id: 'text', step_id: 'text',
+  cache_hit: 'boolean', saved_usd: 'numeric(18, 10)', omitted: 'text[]',
 } as const
 
 type Column = keyof typeof CALL_COLUMNS
@@ -37,7 +38,7 @@ const json = (v: unknown): string => (v === undefined || v === null ? 'null' : J
  * text parses to the row the columns describe.
  */
 function rowJson(r: CallRecord, bodies: AuditConfig['bodies']): string {
-  return `{"request_id":${str(r.requestId)},"started_at":"${r.startedAt.toISOString()}","endpoint":${str(r.endpoint)},"trace_id":${str(r.traceId)},"team_id":${str(r.teamId)},"key_id":${str(r.keyId)},"user_id":${str(r.userId)},"session_id":${str(r.sessionId)},"tags":${JSON.stringify(r.tags)},"requested_model":${str(r.requestedModel)},"rule":${str(r.rule)},"policy_version":${str(r.policyVersion)},"reason":${str(r.reason)},"provider":${str(r.provider)},"model":${str(r.model)},"attempts":${JSON.stringify(r.attempts)},"stream":${r.stream},"prompt_tokens":${int(r.promptTokens)},"completion_tokens":${int(r.completionTokens)},"cached_tokens":${int(r.cachedTokens)},"reasoning_tokens":${int(r.reasoningTokens)},"usage_estimated":${r.usageEstimated},"cost_usd":${num(r.costUsd)},"ttft_ms":${int(r.ttftMs)},"latency_ms":${num(r.latencyMs)},"status":${int(r.status)},"outcome":${str(r.outcome ?? 'upstream_error')},"error_type":${str(r.errorType)},"error_message":${str(r.errorMessage)},"request_body":${json(auditBody(bodies, r.requestBody))},"response_body":${json(auditBody(bodies, r.responseBody))}}`
+  return `{"request_id":${str(r.requestId)},"started_at":"${r.startedAt.toISOString()}","endpoint":${str(r.endpoint)},"trace_id":${str(r.traceId)},"team_id":${str(r.teamId)},"key_id":${str(r.keyId)},"user_id":${str(r.userId)},"session_id":${str(r.sessionId)},"tags":${JSON.stringify(r.tags)},"requested_model":${str(r.requestedModel)},"rule":${str(r.rule)},"policy_version":${str(r.policyVersion)},"reason":${str(r.reason)},"provider":${str(r.provider)},"model":${str(r.model)},"attempts":${JSON.stringify(r.attempts)},"stream":${r.stream},"prompt_tokens":${int(r.promptTokens)},"completion_tokens":${int(r.completionTokens)},"cached_tokens":${int(r.cachedTokens)},"reasoning_tokens":${int(r.reasoningTokens)},"usage_estimated":${r.usageEstimated},"cost_usd":${num(r.costUsd)},"ttft_ms":${int(r.ttftMs)},"latency_ms":${num(r.latencyMs)},"status":${int(r.status)},"outcome":${str(r.outcome ?? 'upstream_error')},"error_type":${str(r.errorType)},"error_message":${str(r.errorMessage)},"request_body":${json(auditBody(bodies, r.requestBody))},"response_body":${json(auditBody(bodies, r.responseBody))},"run_id":${str(r.runId)},"step_id":${str(r.stepId)},"cache_hit":${r.cacheHit},"saved_usd":${num(r.savedUsd)},"omitted":${JSON.stringify(r.omitted)}}`
 }
 
 /**
@@ -69,7 +70,7 @@ export async function rowsJson(rows: readonly CallRecord[], bodies: AuditConfig[
   return stripNul(out + ']')
 }
 
-export interface SqlAuditSinkOptions {
+interface SqlAuditSinkOptions {
   /** Body mode at write time (read on every batch so a config reload applies). */
   bodies?: () => AuditConfig['bodies']
   /** Brings the schema up (migrations, partitions) before the first write; retried after a failure. */

@@ -31,7 +31,7 @@ const GROUP_SQL: Record<UsageGroup, string> = {
   team: 'team_id',
   key: 'key_id',
   session: 'session_id',
-  model: "provider || '/' || model",
+  model: "coalesce(provider || '/' || model, requested_model)",
 }
 
 /** `7d`, `24h`, `90m`, `2w` back from `now`, or an ISO date/time. */

@@ -1,10 +1,10 @@
 import type { EnvSettings } from '../../config/load.js'
 import type { ContextStore } from '../../ports/context-store.js'
-import type { ReadinessCheck } from '../../http/routes/health.js'
+import type { ReadinessCheck } from '../../ports/readiness.js'
 import { MemoryContextStore } from './memory.js'
 import { RedisContextStore } from './redis.js'
 
-export interface OpenedContextStore {
+interface OpenedContextStore {
   store: ContextStore
   readiness: ReadinessCheck
   /** Printable description without credentials. */

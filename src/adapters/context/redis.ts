@@ -37,7 +37,7 @@ interface RedisWithScripts extends Redis {
   syAppendTurn(key: string, entry: string, maxTurns: number, maxTokens: number, ttlMs: number): Promise<number>
 }
 
-export interface RedisContextStoreOptions {
+interface RedisContextStoreOptions {
   url: string
   /** Prepended to every key and to the change channel (tests use a random one). */
   prefix?: string
@@ -61,7 +61,7 @@ export class RedisContextStore implements ContextStore {
   private readonly prefix: string
   private readonly channel: string
 
-  constructor(private readonly opts: RedisContextStoreOptions) {
+  constructor(opts: RedisContextStoreOptions) {
     this.prefix = opts.prefix ?? 'sy:'
     this.channel = `${this.prefix}changes`
     this.redis = new Redis(opts.url, {

@@ -2,10 +2,10 @@ import { runner } from 'node-pg-migrate'
 import { shippedPath } from '../../paths.js'
 import type { Database, Queryable } from '../../ports/database.js'
 
-export const migrationsDir = (): string => shippedPath('migrations')
+const migrationsDir = (): string => shippedPath('migrations')
 const MIGRATIONS_TABLE = 'pgmigrations'
 
-export interface MigrateLog {
+interface MigrateLog {
   info(msg: string): void
   warn(msg: string): void
   error(msg: string): void

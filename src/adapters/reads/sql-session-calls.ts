@@ -1,4 +1,4 @@
-import type { SessionCall, SessionCallsReader } from '../../context/session-view.js'
+import type { SessionCall } from '../../context/session-view.js'
 import type { Queryable } from '../../ports/database.js'
 
 interface Row {
@@ -19,7 +19,7 @@ interface Row {
 }
 
 /** A session's calls from the audit table `calls` (index calls_session_time), oldest first. */
-export function sqlSessionCalls(db: Queryable): SessionCallsReader {
+export function sqlSessionCalls(db: Queryable): (sessionId: string, limit: number) => Promise<SessionCall[]> {
   return async (sessionId, limit) => {
     const { rows } = await db.query<Row>(
       `SELECT request_id, started_at, team_id, key_id, user_id, rule, requested_model, provider, model, outcome, status,

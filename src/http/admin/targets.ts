@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import type { GatewayDeps } from '../deps.js'
 
 /** GET /admin/targets: every configured target with its breaker state, failures, last error and moving latency. */
-export function targetsRoute(app: FastifyInstance, deps: GatewayDeps): void {
-  app.get('/admin/targets', { config: { admin: true } }, async () => {
+export function targetsRoutes(app: FastifyInstance, deps: GatewayDeps): void {
+  app.get('/targets', async () => {
     const gw = deps.runtime.current.config.gateway
     const configured: Array<{ provider: string; model: string }> = []
     const usedBy = new Map<string, string[]>()
@@ -14,7 +14,7 @@ export function targetsRoute(app: FastifyInstance, deps: GatewayDeps): void {
         usedBy.set(k, [...(usedBy.get(k) ?? []), name])
       }
     }
-    const status = deps.breakers?.status(configured) ?? configured.map((t) => ({ provider: t.provider, model: t.model, state: 'closed' as const }))
+    const status = deps.admin.breakers.status(configured)
     return {
       object: 'list',
       breaker: gw.resilience.breaker,

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { GatewayError, asGatewayError, toOpenAIError } from '../../errors/gateway-error.js'
-import { noteFailure } from '../../call/failure.js'
-import { ClientCancelledError } from '../../providers/shared/transport.js'
+import { ClientCancelledError } from '../../call/cancel.js'
+import { GatewayError, asGatewayError } from '../../errors/gateway-error.js'
+import { renderOpenAIError } from '../../ingress/openai-errors.js'
 
 /** Fastify's own errors, by code, as gateway errors. */
 function fromFastify(err: FastifyError): GatewayError | null {
@@ -25,28 +25,29 @@ function fromFastify(err: FastifyError): GatewayError | null {
   return null
 }
 
-/** Every error from any layer leaves as OpenAI's envelope, and is noted on the call's audit record. */
+/** Every error from any layer leaves in the route's client dialect, and is noted on the call's audit record. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const call = request.call
     if (err instanceof ClientCancelledError) {
-      if (call) noteFailure(call.record, err)
+      call?.fail(err)
       // nobody is listening any more; 499 is what the audit and metrics see
       reply.code(499).send()
       return
     }
     const gwErr = err instanceof GatewayError ? err : (fromFastify(err) ?? asGatewayError(err))
-    if (call) noteFailure(call.record, gwErr)
+    call?.fail(gwErr)
     if (gwErr.status >= 500 && !(err instanceof GatewayError)) request.log.error({ err }, 'unhandled error')
+    const out = (request.routeOptions.config.dialect?.renderError ?? renderOpenAIError)(gwErr)
     reply
-      .code(gwErr.status)
-      .headers({ ...(call?.responseHeaders ?? {}), ...gwErr.headers })
+      .code(out.status)
+      .headers({ ...(call?.responseHeaders ?? {}), ...out.headers })
       .type('application/json')
-      .send(toOpenAIError(gwErr))
+      .send(out.body)
   })
 
   app.setNotFoundHandler((request, reply) => {
-    const err = new GatewayError('not_found', `Unknown route: ${request.method} ${request.url.split('?')[0]}`)
-    reply.code(404).type('application/json').send(toOpenAIError(err))
+    const out = renderOpenAIError(new GatewayError('not_found', `Unknown route: ${request.method} ${request.url.split('?')[0]}`))
+    reply.code(404).type('application/json').send(out.body)
   })
 }

@@ -1,29 +1,27 @@
 import type { FastifyInstance } from 'fastify'
-import { handleChat } from '../../stages/run-chat.js'
-import type { GatewayDeps } from '../deps.js'
-import { callContext } from '../call-state.js'
-import { pipeSse } from '../sse-writer.js'
-import { clientLeft } from '../../providers/shared/transport.js'
+import { decodeChat, encodeChatCompletion, encodeChatStream, openaiChat } from '../../ingress/openai-chat/index.js'
 import { withActiveSpan } from '../../observability/tracer.js'
-import { closeCall } from '../close-call.js'
+import { runChat } from '../../stages/run-chat.js'
+import type { GatewayDeps } from '../deps.js'
+import { callWorkDone } from '../plugins/calls.js'
+import { pipeSse } from '../sse-writer.js'
 
+/** POST /v1/chat/completions: decode -> stages -> encode, JSON or SSE. */
 export function chatCompletionsRoute(app: FastifyInstance, deps: GatewayDeps): void {
-  app.post('/v1/chat/completions', { config: { endpoint: 'chat.completions' } }, async (request, reply) => {
-    const state = request.call!
-    const ctx = callContext(request, state, request.principal!)
-    const result = await withActiveSpan(state.span, () => handleChat(deps, ctx, request.body, request.rawBody ?? undefined))
-    if (result.kind === 'json') {
-      return reply.code(result.status).headers(state.responseHeaders).type('application/json').send(result.body)
+  app.post('/v1/chat/completions', { config: { endpoint: 'chat.completions', dialect: openaiChat } }, async (request, reply) => {
+    const call = request.call!
+    const req = decodeChat(request.body)
+    const out = await withActiveSpan(call.span, () => runChat(deps, call, req, request.rawBody ?? undefined))
+    if (out.kind === 'result') {
+      return reply.code(200).headers(call.responseHeaders).type('application/json').send(encodeChatCompletion(out.completion, out.text))
     }
-    reply.hijack() // onResponse does not run for hijacked replies: this route closes the call itself
-    state.streaming = true // onResponse still fires for this hijacked reply; it must not count it twice
-    deps.metrics.inflight.dec({ stream: 'false' })
-    deps.metrics.inflight.inc({ stream: 'true' })
+    reply.hijack()
+    call.streamStarted()
     try {
-      await withActiveSpan(state.span, () => pipeSse(reply.raw, { ...(reply.getHeaders() as Record<string, string>), ...state.responseHeaders }, result.body, state.abort))
+      const sse = encodeChatStream(out.events, { clientWantsUsage: req.stream_options?.include_usage === true })
+      await withActiveSpan(call.span, () => pipeSse(reply.raw, { ...(reply.getHeaders() as Record<string, string>), ...call.responseHeaders }, sse, call.signal))
     } finally {
-      deps.metrics.inflight.dec({ stream: 'true' })
-      closeCall(deps, state, clientLeft(state.abort) ? 499 : 200)
+      callWorkDone(request)
     }
     return reply
   })

@@ -1,12 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { GatewayDeps } from '../deps.js'
 
-export interface ReadinessCheck {
-  name: string
-  /** `ok: false` makes the gateway unready; `degraded` keeps it ready but says so in the body. */
-  check(): Promise<{ ok: boolean; degraded?: boolean; detail?: string }>
-}
-
 export function healthRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }))
 

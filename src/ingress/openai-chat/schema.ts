@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
 /**
- * Chat Completions request, as OpenAI documents it. Objects are loose: fields this schema does not
+ * The client's Chat Completions request, as OpenAI documents it. Objects are loose: fields this schema does not
  * name pass through to OpenAI-compatible upstreams untouched.
  */
 const textPart = z.looseObject({ type: z.literal('text'), text: z.string() })
@@ -13,7 +13,7 @@ const audioPart = z.looseObject({ type: z.literal('input_audio'), input_audio: z
 const filePart = z.looseObject({ type: z.literal('file'), file: z.looseObject({}) })
 const refusalPart = z.looseObject({ type: z.literal('refusal'), refusal: z.string() })
 
-export const contentPartSchema = z.discriminatedUnion('type', [textPart, imagePart, audioPart, filePart, refusalPart])
+const contentPartSchema = z.discriminatedUnion('type', [textPart, imagePart, audioPart, filePart, refusalPart])
 
 const toolCallSchema = z.looseObject({
   id: z.string(),
@@ -45,9 +45,9 @@ const toolMessage = z.looseObject({
 })
 const functionMessage = z.looseObject({ role: z.literal('function'), content: z.string().nullable(), name: z.string() })
 
-export const chatMessageSchema = z.discriminatedUnion('role', [systemMessage, userMessage, assistantMessage, toolMessage, functionMessage])
+const chatMessageSchema = z.discriminatedUnion('role', [systemMessage, userMessage, assistantMessage, toolMessage, functionMessage])
 
-export const functionToolSchema = z.looseObject({
+const functionToolSchema = z.looseObject({
   type: z.literal('function'),
   function: z.looseObject({
     name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 characters of a-z, A-Z, 0-9, _ and -'),
@@ -101,24 +101,3 @@ export const chatRequestSchema = z.looseObject({
   reasoning_effort: z.string().nullable().optional(),
 })
 
-export type ChatRequest = z.infer<typeof chatRequestSchema>
-export type ChatMessage = z.infer<typeof chatMessageSchema>
-export type ContentPart = z.infer<typeof contentPartSchema>
-export type FunctionTool = z.infer<typeof functionToolSchema>
-export type ToolChoice = z.infer<typeof toolChoiceSchema>
-export type ResponseFormat = z.infer<typeof responseFormatSchema>
-
-export const embeddingsRequestSchema = z.looseObject({
-  model: z.string().min(1, 'model is required'),
-  input: z.union([z.string(), z.array(z.string()).min(1), z.array(z.number().int()).min(1), z.array(z.array(z.number().int())).min(1)]),
-  encoding_format: z.enum(['float', 'base64']).optional(),
-  dimensions: z.number().int().positive().optional(),
-  user: z.string().optional(),
-})
-export type EmbeddingsRequest = z.infer<typeof embeddingsRequestSchema>
-
-/** zod issue path as OpenAI's dotted `param` ("messages.[0].content" style: messages[0].content). */
-export function issuePathToParam(path: ReadonlyArray<PropertyKey>): string | null {
-  if (path.length === 0) return null
-  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '')
-}

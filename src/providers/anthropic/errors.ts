@@ -3,7 +3,7 @@ import { upstreamHttpError } from '../shared/upstream-errors.js'
 import type { AdapterContext } from '../types.js'
 
 /** Anthropic's error `type` and the HTTP status it comes with (used for errors that arrive inside a stream). */
-export const statusForErrorType: Readonly<Record<string, number>> = {
+const statusForErrorType: Readonly<Record<string, number>> = {
   invalid_request_error: 400,
   authentication_error: 401,
   billing_error: 402,
@@ -17,7 +17,7 @@ export const statusForErrorType: Readonly<Record<string, number>> = {
 }
 
 /** `{type:'error', error:{type, message}}` -> message and type; anything else -> text or nothing. */
-export function anthropicErrorMessage(body: unknown): { message: string | undefined; type: string | undefined } {
+function anthropicErrorMessage(body: unknown): { message: string | undefined; type: string | undefined } {
   if (typeof body === 'string') return { message: body.slice(0, 500) || undefined, type: undefined }
   const err = (body as { error?: { type?: unknown; message?: unknown } } | null)?.error
   if (err && typeof err === 'object') return { message: typeof err.message === 'string' ? err.message : undefined, type: typeof err.type === 'string' ? err.type : undefined }

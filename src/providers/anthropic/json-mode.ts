@@ -1,4 +1,4 @@
-import type { ResponseFormat } from '../../ingress/openai-chat/schema.js'
+import type { ResponseFormat } from '../../call/chat.js'
 import type { AnthropicTool } from './wire.js'
 
 /**
@@ -6,14 +6,14 @@ import type { AnthropicTool } from './wire.js'
  * call, whose input is the answer. The name is reserved; the response mappers turn that tool's
  * input back into message content.
  */
-export const JSON_TOOL = 'switchyard_json_response'
+const JSON_TOOL = 'switchyard_json_response'
 /** Root schemas that are not objects are wrapped under `value` (tool input must be an object), with their own tool name. */
 export const JSON_VALUE_TOOL = 'switchyard_json_value'
 const WRAP_KEY = 'value'
 
 export const isJsonTool = (name: string): boolean => name === JSON_TOOL || name === JSON_VALUE_TOOL
 
-export interface JsonMode {
+interface JsonMode {
   tool: AnthropicTool
   wrapped: boolean
 }

@@ -1,4 +1,4 @@
-import type { ChatMessage, ContentPart } from '../../ingress/openai-chat/schema.js'
+import type { ChatMessage, ContentPart } from '../../call/chat.js'
 import { parseDataUrl } from '../shared/data-url.js'
 import { contentText, parseToolArguments, unsupported } from '../shared/message-parts.js'
 import type { AnthropicBlock, AnthropicMessage } from './wire.js'

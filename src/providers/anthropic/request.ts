@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../../ingress/openai-chat/schema.js'
+import type { ChatRequest } from '../../call/chat.js'
 import { endpoint, splitBaseUrl } from '../shared/endpoint.js'
 import { unsupported } from '../shared/message-parts.js'
 import type { AdapterContext, UpstreamRequest } from '../types.js'
@@ -6,12 +6,12 @@ import { isJsonTool, jsonModeTool } from './json-mode.js'
 import { toAnthropicMessages } from './messages.js'
 import type { AnthropicRequest, AnthropicTool, AnthropicToolChoice } from './wire.js'
 
-export const DEFAULT_ANTHROPIC_BASE = 'https://api.anthropic.com'
-export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01'
+const DEFAULT_ANTHROPIC_BASE = 'https://api.anthropic.com'
+const DEFAULT_ANTHROPIC_VERSION = '2023-06-01'
 /** Anthropic requires max_tokens; used when neither the client nor the provider config sets one. */
-export const DEFAULT_MAX_TOKENS = 4096
+const DEFAULT_MAX_TOKENS = 4096
 
-export function anthropicHeaders(ctx: AdapterContext): Record<string, string> {
+function anthropicHeaders(ctx: AdapterContext): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: ctx.stream ? 'text/event-stream' : 'application/json',

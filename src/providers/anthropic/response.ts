@@ -1,4 +1,5 @@
-import type { ChatCompletion, ToolCall } from '../../call/chat-result.js'
+import type { ChatCompletion } from '../../call/chat-result.js'
+import type { ToolCall } from '../../call/chat.js'
 import { malformedUpstream } from '../shared/upstream-errors.js'
 import type { AdapterContext, ParsedResponse } from '../types.js'
 import { isJsonTool, jsonToolContent } from './json-mode.js'
@@ -6,7 +7,7 @@ import { finishReason, toOpenAIUsage } from './usage.js'
 import type { AnthropicResponse } from './wire.js'
 
 /** A Messages API response as an OpenAI chat completion: text blocks joined, tool_use blocks as tool_calls, thinking dropped. */
-export function toChatCompletion(msg: AnthropicResponse, ctx: AdapterContext): ChatCompletion {
+function toChatCompletion(msg: AnthropicResponse, ctx: AdapterContext): ChatCompletion {
   let text = ''
   let json = false
   const toolCalls: ToolCall[] = []

@@ -1,5 +1,5 @@
 /** Anthropic Messages API wire types (the subset the gateway sends and reads). */
-export type AnthropicImageSource =
+type AnthropicImageSource =
   | { type: 'base64'; media_type: string; data: string }
   | { type: 'url'; url: string }
 
@@ -60,7 +60,3 @@ export interface AnthropicResponse {
   usage: AnthropicUsage
 }
 
-export interface AnthropicErrorBody {
-  type: 'error'
-  error: { type: string; message: string }
-}

@@ -1,4 +1,5 @@
-import type { ChatRequest, EmbeddingsRequest } from '../../ingress/openai-chat/schema.js'
+import type { ChatRequest } from '../../call/chat.js'
+import type { EmbeddingsRequest } from '../../call/embeddings.js'
 import { mapError } from '../openai/errors.js'
 import { chatRequest as openaiChatRequest, embeddingsRequest as openaiEmbeddingsRequest } from '../openai/request.js'
 import { chatResponse, embeddingsResponse } from '../openai/response.js'
@@ -8,7 +9,7 @@ import { GatewayError } from '../../errors/gateway-error.js'
 import type { AdapterContext, ProviderAdapter, UpstreamRequest } from '../types.js'
 
 /** The api-version sent when the provider config names none (a GA version with tools, json_schema and stream usage). */
-export const DEFAULT_AZURE_API_VERSION = '2024-10-21'
+const DEFAULT_AZURE_API_VERSION = '2024-10-21'
 
 /**
  * Azure OpenAI: OpenAI's wire format at `{base_url}/openai/deployments/{deployment}/{op}?api-version=...`

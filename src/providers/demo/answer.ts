@@ -18,7 +18,7 @@ const textOf = (content: unknown): string =>
 /** Rough count: words and punctuation. Good enough for a demo; real providers report their own. */
 const countTokens = (s: string): number => (s.match(/\w+|[^\s\w]/g) ?? []).length
 
-export function demoReply(req: DemoRequest): { text: string; usage: Usage } {
+function demoReply(req: DemoRequest): { text: string; usage: Usage } {
   const lastUser = [...req.messages].reverse().find((m) => m.role === 'user')
   const said = textOf(lastUser?.content).replace(/\s+/g, ' ').trim()
   const quoted = said.length > 200 ? `${said.slice(0, 200)}…` : said

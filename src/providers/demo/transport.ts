@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Readable } from 'node:stream'
 import type { SendOptions, Transport, UpstreamResponse } from '../shared/transport.js'
-import { abortError } from '../shared/transport.js'
+import { abortError } from '../../call/cancel.js'
 import type { UpstreamRequest } from '../types.js'
 import { demoChunks, demoCompletion } from './answer.js'
 

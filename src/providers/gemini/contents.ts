@@ -1,4 +1,4 @@
-import type { ChatMessage, ContentPart } from '../../ingress/openai-chat/schema.js'
+import type { ChatMessage, ContentPart } from '../../call/chat.js'
 import { mimeFromUrl, parseDataUrl } from '../shared/data-url.js'
 import { contentText, parseToolArguments, toolNamesById, unsupported } from '../shared/message-parts.js'
 import { signatureOf, SKIP_SIGNATURE } from './thought-signature.js'

@@ -1,5 +1,5 @@
-import type { EmbeddingsRequest } from '../../ingress/openai-chat/schema.js'
-import type { EmbeddingsResponse } from '../../call/chat-result.js'
+import type { EmbeddingsRequest } from '../../call/embeddings.js'
+import type { EmbeddingsResponse } from '../../call/embeddings.js'
 import { unsupported } from '../shared/message-parts.js'
 import { malformedUpstream } from '../shared/upstream-errors.js'
 import type { AdapterContext, ParsedResponse, UpstreamRequest } from '../types.js'

@@ -1,11 +1,11 @@
-import type { ChatRequest } from '../../ingress/openai-chat/schema.js'
+import type { ChatRequest } from '../../call/chat.js'
 import { endpoint, splitBaseUrl } from '../shared/endpoint.js'
 import type { AdapterContext, UpstreamRequest } from '../types.js'
 import { toGeminiContents } from './contents.js'
 import { toGeminiSchema } from './schema.js'
 import type { GeminiRequest } from './wire.js'
 
-export const DEFAULT_GEMINI_BASE = 'https://generativelanguage.googleapis.com'
+const DEFAULT_GEMINI_BASE = 'https://generativelanguage.googleapis.com'
 
 export function geminiHeaders(ctx: AdapterContext): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: ctx.stream ? 'text/event-stream' : 'application/json', ...ctx.target.config.headers }

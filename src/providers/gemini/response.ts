@@ -1,4 +1,5 @@
-import type { ChatCompletion, FinishReason, ToolCall, Usage } from '../../call/chat-result.js'
+import type { ChatCompletion, FinishReason, Usage } from '../../call/chat-result.js'
+import type { ToolCall } from '../../call/chat.js'
 import { malformedUpstream } from '../shared/upstream-errors.js'
 import type { AdapterContext, ParsedResponse } from '../types.js'
 import { toolCallId } from './thought-signature.js'
@@ -46,7 +47,7 @@ function toChoice(c: GeminiCandidate, i: number, ctx: AdapterContext): ChatCompl
   return { index: c.index ?? i, message, finish_reason: finishReason(c.finishReason, calls.length > 0), logprobs: null }
 }
 
-export function toChatCompletion(res: GeminiResponse, ctx: AdapterContext): ChatCompletion {
+function toChatCompletion(res: GeminiResponse, ctx: AdapterContext): ChatCompletion {
   const candidates = res.candidates ?? []
   const choices = candidates.length > 0
     ? candidates.map((c, i) => toChoice(c, i, ctx))

@@ -13,7 +13,7 @@ import type { GeminiSchema } from './wire.js'
  *   every such keyword by its path, so nothing is silently lost.
  */
 const kept = new Set(['format', 'title', 'description', 'nullable', 'minItems', 'maxItems', 'minLength', 'maxLength', 'pattern', 'minProperties', 'maxProperties', 'minimum', 'maximum', 'example', 'default', 'propertyOrdering'])
-export const dropped: ReadonlySet<string> = new Set(['$schema', '$id', '$comment', '$anchor', 'additionalProperties', 'unevaluatedProperties', 'examples', 'deprecated', 'readOnly', 'writeOnly', 'uniqueItems', 'multipleOf', 'exclusiveMinimum', 'exclusiveMaximum', 'contentEncoding', 'contentMediaType', 'strict'])
+const dropped: ReadonlySet<string> = new Set(['$schema', '$id', '$comment', '$anchor', 'additionalProperties', 'unevaluatedProperties', 'examples', 'deprecated', 'readOnly', 'writeOnly', 'uniqueItems', 'multipleOf', 'exclusiveMinimum', 'exclusiveMaximum', 'contentEncoding', 'contentMediaType', 'strict'])
 const structural = new Set(['type', 'properties', 'required', 'items', 'enum', 'const', 'anyOf', 'oneOf', 'allOf', '$ref', '$defs', 'definitions'])
 
 const typeNames: Record<string, string> = { string: 'STRING', number: 'NUMBER', integer: 'INTEGER', boolean: 'BOOLEAN', array: 'ARRAY', object: 'OBJECT' }

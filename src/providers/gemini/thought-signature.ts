@@ -3,7 +3,7 @@
  * clients echo tool call ids verbatim, so the signature rides in the id (`<id>~sig~<signature>`)
  * and contents.ts puts it back on the functionCall part: no state in the gateway.
  */
-export const SIGNATURE_SEP = '~sig~'
+const SIGNATURE_SEP = '~sig~'
 export const toolCallId = (id: string, signature: string | undefined): string => (signature ? `${id}${SIGNATURE_SEP}${signature}` : id)
 export function signatureOf(id: string): string | undefined {
   const at = id.indexOf(SIGNATURE_SEP)

@@ -61,5 +61,5 @@ export interface GeminiResponse {
 }
 
 export interface GeminiErrorBody {
-  error: { code?: number; message?: string; status?: string; details?: Array<{ reason?: string }> }
+  error: { code?: number; message?: string; status?: string; details?: Array<{ '@type'?: string; reason?: string; retryDelay?: string }> }
 }

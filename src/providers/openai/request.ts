@@ -1,10 +1,11 @@
-import type { ChatRequest, EmbeddingsRequest } from '../../ingress/openai-chat/schema.js'
+import type { ChatRequest } from '../../call/chat.js'
+import type { EmbeddingsRequest } from '../../call/embeddings.js'
 import { endpoint } from '../shared/endpoint.js'
 import type { AdapterContext, UpstreamRequest } from '../types.js'
 
-export const DEFAULT_OPENAI_BASE = 'https://api.openai.com/v1'
+const DEFAULT_OPENAI_BASE = 'https://api.openai.com/v1'
 
-export function openaiHeaders(ctx: AdapterContext): Record<string, string> {
+function openaiHeaders(ctx: AdapterContext): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: ctx.stream ? 'text/event-stream' : 'application/json' }
   const extra = ctx.target.config.headers
   if (extra) Object.assign(headers, extra)

@@ -1,4 +1,5 @@
-import type { ChatCompletion, EmbeddingsResponse } from '../../call/chat-result.js'
+import type { ChatCompletion } from '../../call/chat-result.js'
+import type { EmbeddingsResponse } from '../../call/embeddings.js'
 import { malformedUpstream } from '../shared/upstream-errors.js'
 import type { AdapterContext, ParsedResponse } from '../types.js'
 

@@ -2,7 +2,8 @@ import { GatewayError } from '../../errors/gateway-error.js'
 import type { ChatCompletionChunk } from '../../call/chat-result.js'
 import type { SseEvent } from '../shared/sse-decoder.js'
 import { malformedUpstream } from '../shared/upstream-errors.js'
-import type { AdapterContext, StreamMapper, StreamOut } from '../types.js'
+import type { StreamOut } from '../../call/chat-result.js'
+import type { AdapterContext, StreamMapper } from '../types.js'
 import { openaiErrorMessage } from './errors.js'
 
 /** OpenAI chunks pass through byte for byte (`raw`); `[DONE]` marks completion; an `error` event becomes an error. */

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../errors/gateway-error.js'
-import type { ChatMessage } from '../../ingress/openai-chat/schema.js'
+import type { ChatMessage } from '../../call/chat.js'
 
 /** OpenAI message content (string or parts) as plain text: text parts joined, other parts ignored. */
 export function contentText(content: unknown): string {

@@ -1,7 +1,7 @@
 import { Pool, type Dispatcher } from 'undici'
 import { GatewayError } from '../../errors/gateway-error.js'
 import type { UpstreamRequest } from '../types.js'
-import type { AbortState, CallSignal } from '../../call/cancel.js'
+import { abortError, type AbortState, type CallSignal } from '../../call/cancel.js'
 import { UpstreamExchange } from './upstream-exchange.js'
 
 export interface ResolvedTimeouts {
@@ -32,25 +32,6 @@ export interface Transport {
   close(): Promise<void>
 }
 
-/** Thrown when the client's own abort signal ended the upstream call. */
-export class ClientCancelledError extends Error {
-  constructor() {
-    super('client cancelled')
-    this.name = 'ClientCancelledError'
-  }
-}
-
-/**
- * Why a call's signal was aborted, as the error to throw: the gateway cuts calls with a
- * GatewayError reason (shutdown); any other abort means the client went away.
- */
-export function abortError(signal: AbortState): Error {
-  return signal.reason instanceof GatewayError ? signal.reason : new ClientCancelledError()
-}
-
-/** True when the signal was aborted because the client left (not because the gateway cut the call). */
-export const clientLeft = (signal: AbortState): boolean => signal.aborted && !(signal.reason instanceof GatewayError)
-
 const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
 const timeoutCodes: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'connect',
@@ -68,7 +49,7 @@ const firstByteTimedOut = new Error('first byte timeout')
  * `clientSignal` is the call's signal (client gone, or cut by the gateway); `attemptSignal` is the
  * attempt's own, aborted by its total and first-byte timers.
  */
-export function classifyTransportError(err: unknown, clientSignal: AbortState, attemptSignal?: { readonly reason: unknown }): Error {
+function classifyTransportError(err: unknown, clientSignal: AbortState, attemptSignal?: { readonly reason: unknown }): Error {
   if (clientSignal.aborted) return abortError(clientSignal)
   // a target that hung is not asked again within the same call (the next target is): the wait was spent
   const timeout = (phase: string) => new GatewayError('upstream_timeout', `The upstream provider timed out (${phase}).`, { retryable: phase === 'connect', fallback: true, cause: err })

@@ -1,10 +1,10 @@
 import { GatewayError, type GatewayErrorOptions } from '../../errors/gateway-error.js'
 
 /** Statuses worth another attempt: timeouts, rate limits, transient server errors, Anthropic's 529 overloaded. */
-export const retryableStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504, 529])
+const retryableStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504, 529])
 
 /** `retry-after` (seconds or HTTP date) or `retry-after-ms`, in milliseconds. */
-export function retryAfterMs(headers: Readonly<Record<string, string | string[] | undefined>>, nowMs: number = Date.now()): number | undefined {
+function retryAfterMs(headers: Readonly<Record<string, string | string[] | undefined>>, nowMs: number = Date.now()): number | undefined {
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)
   const ms = first(headers['retry-after-ms'])
   if (ms !== undefined && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Number(ms))
@@ -25,8 +25,10 @@ export function upstreamHttpError(
   message: string | undefined,
   headers: Readonly<Record<string, string | string[] | undefined>>,
   upstreamType?: string,
+  /** A wait the provider gave in its body rather than in headers (Gemini's RetryInfo). */
+  bodyRetryAfterMs?: number,
 ): GatewayError {
-  const retryAfter = retryAfterMs(headers)
+  const retryAfter = retryAfterMs(headers) ?? bodyRetryAfterMs
   const err = classify(provider, status, message, retryAfter, upstreamType)
   // when this error reaches the client (no retry or fallback absorbed it), the upstream's wait goes with it
   const passOn = retryAfter !== undefined && (status === 429 || status === 503 || status === 529) ? { 'retry-after': String(Math.ceil(retryAfter / 1000)) } : undefined

@@ -2,7 +2,7 @@ import t from 'tap'
 import { Writable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import { createLogger } from '../../../src/observability/logger.js'
-import { lazyChildLogger } from '../../../src/observability/lazy-child-logger.js'
+import { lazyChildLogger } from '../../../src/http/lazy-child-logger.js'
 import { logCall } from '../../../src/observability/call-log.js'
 import { newCallRecord } from '../../../src/call/record.js'
 

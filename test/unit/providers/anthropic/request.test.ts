@@ -1,7 +1,7 @@
 import t from 'tap'
 import { chatRequest, toAnthropicRequest } from '../../../../src/providers/anthropic/request.js'
 import { GatewayError } from '../../../../src/errors/gateway-error.js'
-import type { ChatRequest } from '../../../../src/ingress/openai-chat/schema.js'
+import type { ChatRequest } from '../../../../src/call/chat.js'
 import { testContext } from '../../../helpers/provider-harness.js'
 
 const ctx = testContext('anthropic', { model: 'claude-sonnet-4-5' })

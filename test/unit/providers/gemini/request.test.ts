@@ -2,7 +2,8 @@ import t from 'tap'
 import { GatewayError } from '../../../../src/errors/gateway-error.js'
 import { chatRequest, toGeminiRequest } from '../../../../src/providers/gemini/request.js'
 import { geminiAdapter } from '../../../../src/providers/gemini/index.js'
-import type { ChatRequest, EmbeddingsRequest } from '../../../../src/ingress/openai-chat/schema.js'
+import type { ChatRequest } from '../../../../src/call/chat.js'
+import type { EmbeddingsRequest } from '../../../../src/call/embeddings.js'
 import { testContext } from '../../../helpers/provider-harness.js'
 
 const user = (content: unknown) => ({ role: 'user', content }) as ChatRequest['messages'][number]

@@ -1,4 +1,5 @@
-import { toOpenAIError, type GatewayError } from '../../errors/gateway-error.js'
+import type { GatewayError } from '../../errors/gateway-error.js'
+import { toOpenAIError } from '../openai-errors.js'
 
 /** OpenAI's SSE framing: one `data:` line per chunk, a blank line, and `data: [DONE]` at the end. */
 export const encodeData = (json: string): string => `data: ${json}\n\n`

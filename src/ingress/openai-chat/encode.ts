@@ -1,0 +1,34 @@
+import type { ChatCompletion, ChatCompletionChunk, StreamOut } from '../../call/chat-result.js'
+import { DONE, encodeChunk, encodeData, encodeError } from './sse.js'
+
+/** A whole answer as Chat Completions JSON: the upstream's own text when it already is exactly that. */
+export const encodeChatCompletion = (completion: ChatCompletion, text: string | undefined): string => text ?? JSON.stringify(completion)
+
+/**
+ * Stream events as Chat Completions SSE, one string per batch (everything that arrived together goes
+ * out in one write). The usage chunk the gateway always asks for is dropped again when the client did
+ * not ask for it; an error event ends the stream with OpenAI's error shape; `[DONE]` ends a complete one.
+ */
+export async function* encodeChatStream(events: AsyncIterable<StreamOut[]>, opts: { clientWantsUsage: boolean }): AsyncGenerator<string> {
+  for await (const batch of events) {
+    let text = ''
+    for (const out of batch) {
+      if (out.kind === 'error') {
+        yield text + encodeError(out.error)
+        return
+      }
+      text += encodeOut(out.chunk, out.raw, opts.clientWantsUsage)
+    }
+    if (text !== '') yield text
+  }
+  yield DONE
+}
+
+function encodeOut(chunk: ChatCompletionChunk, raw: string | undefined, clientWantsUsage: boolean): string {
+  if (chunk.usage && !clientWantsUsage) {
+    if (chunk.choices.length === 0) return ''
+    const { usage: _drop, ...rest } = chunk
+    return encodeChunk(rest)
+  }
+  return raw !== undefined ? encodeData(raw) : encodeChunk(chunk)
+}

@@ -110,7 +110,7 @@ async function waitFor(url, tries = 100) {
   throw new Error(`not ready: ${url}`)
 }
 
-async function startGateway(name, mockPort, env) {
+async function startGateway(name, mockPort, env, build = root) {
   const port = 18500 + children.length
   const dir = mkdtempSync(join(tmpdir(), `sy-bench-${name}-`))
   const config = join(dir, 'gateway.yaml')
@@ -125,8 +125,8 @@ async function startGateway(name, mockPort, env) {
   ].join('\n'))
   // the production runtime flag (Dockerfile NODE_OPTIONS, npm start)
   // one log line per call, as in production, into a pipe another process drains
-  const child = pinned(1, process.execPath, ['--max-semi-space-size=64', join(root, 'dist/src/cli/main.js'), 'serve', '--config', config], env, await logSink())
-  pids[{ pg: 'switchyard', noaudit: 'switchyard-noaudit', embedded: 'switchyard-embedded' }[name]] = child.pid
+  const child = pinned(1, process.execPath, ['--max-semi-space-size=64', join(build, 'dist/src/cli/main.js'), 'serve', '--config', config], env, await logSink())
+  pids[{ pg: 'switchyard', noaudit: 'switchyard-noaudit', embedded: 'switchyard-embedded', baseline: 'baseline' }[name]] = child.pid
   await waitFor(`http://127.0.0.1:${port}/readyz`)
   return `http://127.0.0.1:${port}`
 }
@@ -163,6 +163,8 @@ async function main() {
     // BENCH_AUDIT_CONTROL=1: an A/A run, both gateways with audit off, to show the comparison's noise floor
     targets.switchyard = await startGateway('pg', mockPort, process.env.BENCH_AUDIT_CONTROL === '1' ? { ...env, SWITCHYARD_AUDIT_SINK: 'off' } : env)
     targets['switchyard-noaudit'] = await startGateway('noaudit', mockPort, { ...env, SWITCHYARD_AUDIT_SINK: 'off' })
+    // BENCH_BASELINE=<another checkout, built>: the same gateway config on that build, measured in the same run
+    if (process.env.BENCH_BASELINE) targets.baseline = await startGateway('baseline', mockPort, env, process.env.BENCH_BASELINE)
   }
   if (!withPg || process.env.BENCH_EMBEDDED === '1') targets['switchyard-embedded'] = await startGateway('embedded', mockPort, { DATABASE_URL: '', REDIS_URL: '' })
   const gatewayTarget = targets.switchyard ? 'switchyard' : 'switchyard-embedded'

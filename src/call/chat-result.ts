@@ -57,7 +57,26 @@ export interface ChatCompletionChunk {
   service_tier?: string | null
 }
 
-/** A stream event of the gateway's own: a chunk (with `raw`, the upstream's JSON text of exactly this chunk, when it has it), or an error. */
+/**
+ * The client APIs whose wire format a provider may also speak: when a call's client and its target
+ * share one, the upstream's own bytes can reach the client as they are (`NativeEvent`).
+ */
+export type WireFormat = 'openai-chat' | 'openai-responses' | 'anthropic-messages'
+
+/** One upstream stream event as the upstream sent it (SSE `event:` name and `data:` text), in a client format. */
+export interface NativeEvent {
+  format: WireFormat
+  event?: string | undefined
+  data: string
+}
+
+/**
+ * A stream event of the gateway's own. `chunk`: a piece of the answer, with the upstream's own event
+ * when it is exactly this chunk in a client format. `native`: an upstream event with no chunk of its
+ * own (a ping, a signature), which only an ingress of that format forwards; it may carry usage or text
+ * for the audit. `error`: the stream failed (always the last event).
+ */
 export type StreamOut =
-  | { kind: 'chunk'; chunk: ChatCompletionChunk; raw?: string }
+  | { kind: 'chunk'; chunk: ChatCompletionChunk; native?: NativeEvent }
+  | { kind: 'native'; native: NativeEvent; usage?: Usage | undefined; text?: string | undefined }
   | { kind: 'error'; error: GatewayError }

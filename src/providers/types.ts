@@ -1,7 +1,7 @@
 import type { ProviderConfig, ProviderType } from '../config/schema.js'
 import type { GatewayError } from '../errors/gateway-error.js'
 import type { ChatRequest } from '../call/chat.js'
-import type { ChatCompletion, StreamOut } from '../call/chat-result.js'
+import type { ChatCompletion, StreamOut, WireFormat } from '../call/chat-result.js'
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../call/embeddings.js'
 import type { SseEvent } from './shared/sse-decoder.js'
 
@@ -61,5 +61,28 @@ export interface ProviderAdapter {
   /** Upstream error status and body (parsed JSON when it was JSON, else text) to a GatewayError. */
   mapError(status: number, body: unknown, headers: Readonly<Record<string, string | string[] | undefined>>, ctx: AdapterContext): GatewayError
   embeddingsRequest?(req: EmbeddingsRequest, ctx: AdapterContext): UpstreamRequest
+  /** The codec for a client wire format this provider (as configured) speaks natively, if any. */
+  native?(format: WireFormat, config: ProviderConfig): NativeCodec | undefined
   embeddingsResponse?(text: string, ctx: AdapterContext): ParsedResponse<EmbeddingsResponse>
+}
+
+/** The client's own request, in a wire format some providers also speak (see WireFormat). */
+export interface NativeRequest {
+  format: WireFormat
+  /** The client's body, as decoded JSON. */
+  body: Record<string, unknown>
+}
+
+/**
+ * How a provider speaks a client format natively: the request goes upstream as the client sent it
+ * (the target's model, and what the stages changed, where the format can say it), the answer comes
+ * back as the provider sent it, and the gateway still reads usage and content from it.
+ */
+export interface NativeCodec {
+  /** `req` is the gateway's request after context and policy (`set`), to merge what they changed. */
+  request(native: NativeRequest, req: ChatRequest, ctx: AdapterContext): UpstreamRequest
+  /** A whole answer: the gateway's completion (usage and content for audit, limits and sessions) and the text to send as it is. */
+  response(text: string, ctx: AdapterContext): ParsedResponse<ChatCompletion>
+  /** Stream events as `native` events of the format (with chunks where they carry the answer). */
+  createStream(ctx: AdapterContext): StreamMapper
 }

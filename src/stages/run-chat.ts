@@ -1,12 +1,13 @@
 import type { Call } from '../call/call.js'
 import { clientLeft } from '../call/cancel.js'
 import type { ChatRequest } from '../call/chat.js'
-import type { ChatCompletion, StreamOut } from '../call/chat-result.js'
+import type { ChatCompletion, StreamOut, WireFormat } from '../call/chat-result.js'
 import { annotateResponse, traceAttempt } from '../observability/call-span.js'
 import { inSpan, inSpanSync } from '../observability/tracer.js'
 import { applySet } from '../policy/apply-set.js'
 import { decideCall } from '../policy/decide-call.js'
 import type { Decision } from '../policy/types.js'
+import type { AdapterContext, NativeCodec, NativeRequest, ProviderAdapter } from '../providers/types.js'
 import { normalizeUsage } from '../usage/cost.js'
 import { estimatePromptTokens } from '../usage/estimate.js'
 import { completionText, usageOrEstimate } from '../usage/tokenize.js'
@@ -18,17 +19,24 @@ import { mappedBatches, watchedStream, type StreamSummary } from './stream.js'
 import type { StageDeps } from './types.js'
 
 /** A generation's answer: whole, or as a stream of the gateway's own events (settled when it ends). */
-type ChatOutcome =
-  | { kind: 'result'; completion: ChatCompletion; /** The upstream's JSON text when it is exactly `completion`. */ text: string | undefined }
+export type ChatOutcome =
+  | { kind: 'result'; completion: ChatCompletion; /** The answer's text as a client format already has it (the upstream's own, or a Chat Completions rendering). */ encoded: { format: WireFormat; text: string } }
   | { kind: 'stream'; events: AsyncGenerator<StreamOut[]> }
+
+export interface ChatSource {
+  /** The JSON text of the request itself when the ingress has it (an upstream that would send the same JSON sends that text). */
+  rawBody?: string | undefined
+  /** The client's request in its own format: a target that speaks that format natively gets it as sent. */
+  native?: NativeRequest | undefined
+}
 
 /**
  * One generation through the fixed list of stages: context -> limits -> policy -> route -> attempts ->
- * settle. Takes and gives only the gateway's own types; the ingress decoded the request and encodes the
- * answer. `rawBody` is the JSON text of `input` itself when the ingress has it (an upstream that would
- * send the same JSON sends that text). Audit and metrics are written when the call ends.
+ * settle. Takes and gives only the gateway's own types (the ingress decoded the request and encodes the
+ * answer); `source` lets the client's own bytes through where nothing needs translating. Audit and
+ * metrics are written when the call ends.
  */
-export async function runChat(deps: StageDeps, call: Call, input: ChatRequest, rawBody?: string): Promise<ChatOutcome> {
+export async function runChat(deps: StageDeps, call: Call, input: ChatRequest, source: ChatSource = {}): Promise<ChatOutcome> {
   const rt = deps.runtime.current // this call keeps this runtime even if a reload happens meanwhile
   const r = call.record
   const bodies = rt.config.gateway.audit.bodies !== 'none'
@@ -57,19 +65,24 @@ export async function runChat(deps: StageDeps, call: Call, input: ChatRequest, r
 
   // attempts: retries and fallbacks; a stream commits once its first events are in
   const stream = r.stream
-  const raw = req === input ? rawBody : undefined
+  const raw = req === input ? source.rawBody : undefined
+  const native = source.native
   const final = req
   const { target, value } = await withAttempts(call, targets, { resilience: rt.config.gateway.resilience, clock: deps.clock, health: deps.health }, (t) =>
     traceAttempt(r, t, stream, async (span) => {
       const onStatus = (status: number) => span.setAttribute('http.response.status_code', status)
-      const { adapter, actx, upstream } = await exchange(deps, rt, call, t, route, { stream, build: (a, ctx) => a.chatRequest(final, ctx), rawBody: raw, onStatus })
+      // a target that speaks the client's format gets the client's request as sent
+      let codec: NativeCodec | undefined
+      const build = (a: ProviderAdapter, ctx: AdapterContext) => ((codec = native && a.native?.(native.format, t.config)) ? codec.request(native!, final, ctx) : a.chatRequest(final, ctx))
+      const { adapter, actx, upstream } = await exchange(deps, rt, call, t, route, { stream, build, rawBody: raw, onStatus })
+      const c: NativeCodec | undefined = codec
       if (!stream) {
-        const parsed = adapter.chatResponse(await upstream.text(), actx)
+        const parsed = c ? c.response(await upstream.text(), actx) : adapter.chatResponse(await upstream.text(), actx)
         annotateResponse(span, parsed.value.model, parsed.value.usage)
-        return { kind: 'json' as const, parsed }
+        return { kind: 'json' as const, parsed, format: c ? native!.format : ('openai-chat' as WireFormat) }
       }
       // peek at the first batch: a failure before anything reached the client can still be retried
-      const batches = mappedBatches(upstream, adapter.createChatStream(actx), t.provider)
+      const batches = mappedBatches(upstream, c ? c.createStream(actx) : adapter.createChatStream(actx), t.provider)
       const first = await batches.next()
       const firstBatch = first.done ? [] : first.value
       if (firstBatch[0]?.kind === 'error') {
@@ -89,7 +102,7 @@ export async function runChat(deps: StageDeps, call: Call, input: ChatRequest, r
     call.responseHeaders['x-switchyard-cost-usd'] = cost === null ? 'unknown' : cost.toFixed(8)
     if (bodies) r.responseBody = completion
     await settleStage(deps, call, final, usage, cost, completion.choices[0]?.message.content ?? '')
-    return { kind: 'result', completion, text: value.parsed.text }
+    return { kind: 'result', completion, encoded: { format: value.format, text: value.parsed.text } }
   }
 
   const settle = async (summary: StreamSummary) => {

@@ -38,7 +38,7 @@ export async function* mappedBatches(upstream: UpstreamResponse, mapper: StreamM
   if (tail.length > 0) yield tail
 }
 
-const hasChoices = (batch: readonly StreamOut[]): boolean => batch.some((o) => o.kind === 'chunk' && o.chunk.choices.length > 0)
+const hasContent = (batch: readonly StreamOut[]): boolean => batch.some((o) => (o.kind === 'chunk' && o.chunk.choices.length > 0) || (o.kind === 'native' && Boolean(o.text)))
 
 function observe(chunk: ChatCompletionChunk, summary: StreamSummary): void {
   const choice = chunk.choices[0]
@@ -65,9 +65,12 @@ export async function* watchedStream(
       const out = stop < 0 ? batch : batch.slice(0, stop + 1)
       for (const o of out) {
         if (o.kind === 'chunk') observe(o.chunk, summary)
-        else summary.error = o.error
+        else if (o.kind === 'native') {
+          if (o.usage) summary.usage = o.usage
+          if (o.text) summary.content += o.text
+        } else summary.error = o.error
       }
-      if (summary.firstByteMono === null && hasChoices(out)) summary.firstByteMono = now()
+      if (summary.firstByteMono === null && hasContent(out)) summary.firstByteMono = now()
       yield out
       if (stop >= 0) return
       const next = await batches.next()

@@ -11,9 +11,9 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: GatewayDeps): v
   app.post('/v1/chat/completions', { config: { endpoint: 'chat.completions', dialect: openaiChat } }, async (request, reply) => {
     const call = request.call!
     const req = decodeChat(request.body)
-    const out = await withActiveSpan(call.span, () => runChat(deps, call, req, request.rawBody ?? undefined))
+    const out = await withActiveSpan(call.span, () => runChat(deps, call, req, { rawBody: request.rawBody ?? undefined }))
     if (out.kind === 'result') {
-      return reply.code(200).headers(call.responseHeaders).type('application/json').send(encodeChatCompletion(out.completion, out.text))
+      return reply.code(200).headers(call.responseHeaders).type('application/json').send(encodeChatCompletion(out.completion, out.encoded))
     }
     reply.hijack()
     call.streamStarted()

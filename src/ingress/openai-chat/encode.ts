@@ -1,8 +1,8 @@
-import type { ChatCompletion, ChatCompletionChunk, StreamOut } from '../../call/chat-result.js'
+import type { ChatCompletion, ChatCompletionChunk, StreamOut, WireFormat } from '../../call/chat-result.js'
 import { DONE, encodeChunk, encodeData, encodeError } from './sse.js'
 
-/** A whole answer as Chat Completions JSON: the upstream's own text when it already is exactly that. */
-export const encodeChatCompletion = (completion: ChatCompletion, text: string | undefined): string => text ?? JSON.stringify(completion)
+/** A whole answer as Chat Completions JSON: the text already rendered in this format when there is one. */
+export const encodeChatCompletion = (completion: ChatCompletion, encoded: { format: WireFormat; text: string }): string => (encoded.format === 'openai-chat' ? encoded.text : JSON.stringify(completion))
 
 /**
  * Stream events as Chat Completions SSE, one string per batch (everything that arrived together goes
@@ -17,7 +17,8 @@ export async function* encodeChatStream(events: AsyncIterable<StreamOut[]>, opts
         yield text + encodeError(out.error)
         return
       }
-      text += encodeOut(out.chunk, out.raw, opts.clientWantsUsage)
+      if (out.kind === 'chunk') text += encodeOut(out.chunk, out.native?.format === 'openai-chat' ? out.native.data : undefined, opts.clientWantsUsage)
+      else if (out.native.format === 'openai-chat') text += encodeData(out.native.data)
     }
     if (text !== '') yield text
   }

@@ -6,7 +6,7 @@ import type { StreamOut } from '../../call/chat-result.js'
 import type { AdapterContext, StreamMapper } from '../types.js'
 import { openaiErrorMessage } from './errors.js'
 
-/** OpenAI chunks pass through byte for byte (`raw`); `[DONE]` marks completion; an `error` event becomes an error. */
+/** OpenAI chunks pass through byte for byte (their native event); `[DONE]` marks completion; an `error` event becomes an error. */
 export function createChatStream(ctx: AdapterContext): StreamMapper {
   let complete = false
   return {
@@ -29,7 +29,7 @@ export function createChatStream(ctx: AdapterContext): StreamMapper {
         const { message } = openaiErrorMessage(parsed)
         return [{ kind: 'error', error: new GatewayError('upstream_error', `${ctx.target.provider}: ${message ?? 'stream error'}`) }]
       }
-      return [{ kind: 'chunk', chunk: parsed, raw: ev.data }]
+      return [{ kind: 'chunk', chunk: parsed, native: { format: 'openai-chat', data: ev.data } }]
     },
     end(): StreamOut[] {
       return []

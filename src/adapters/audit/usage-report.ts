@@ -26,12 +26,15 @@ export interface UsageReport {
   total: Omit<UsageRow, 'group'>
 }
 
-/** Grouping expressions: `model` is the served target as priced (`provider/model`). */
+/**
+ * Grouping expressions: `model` is the served target as priced (`provider/model`); a call that no target
+ * served (refused, failed, timed out) is filed under the model the client requested.
+ */
 const GROUP_SQL: Record<UsageGroup, string> = {
   team: 'team_id',
   key: 'key_id',
   session: 'session_id',
-  model: "provider || '/' || model",
+  model: "coalesce(provider || '/' || model, requested_model)",
 }
 
 /** `7d`, `24h`, `90m`, `2w` back from `now`, or an ISO date/time. */

@@ -25,9 +25,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 # a 64 MiB young generation: fewer scavenges and far fewer short-lived request objects promoted
 # (about 15% less CPU per request in npm run bench); README "Performance"
+# SWITCHYARD_DATA_DIR: the data dir when the config sets no storage.data_dir (a relative one resolves
+# against the config file's folder, here the read-only /etc/switchyard).
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=64 \
-    SWITCHYARD_CONFIG=/etc/switchyard/gateway.yaml
+    SWITCHYARD_CONFIG=/etc/switchyard/gateway.yaml \
+    SWITCHYARD_DATA_DIR=/var/lib/switchyard
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would run tsc, a dev dependency; dist comes from the build stage.
@@ -42,7 +45,7 @@ RUN chmod 0755 /app/dist/src/cli/main.js \
  && chown 1000:1000 /var/lib/switchyard
 # uid 1000 is the image's `node` user; numeric so Kubernetes can verify runAsNonRoot.
 USER 1000:1000
-# Relative storage.data_dir (default `data`) resolves here, on a writable volume.
+# The data volume (SWITCHYARD_DATA_DIR): embedded storage and the audit spool.
 WORKDIR /var/lib/switchyard
 VOLUME ["/etc/switchyard", "/var/lib/switchyard"]
 EXPOSE 8080

@@ -135,6 +135,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     config,
     async listen() {
       const address = await app.listen({ port: opts.port ?? gw.server.port, host: opts.host ?? gw.server.host })
+      storage.noteListening(address)
       reloader.start()
       return address.replace('[::]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1')
     },

@@ -5,18 +5,21 @@ import { migrate } from '../adapters/db/migrate.js'
 import { openContextStore } from '../adapters/context/open-context-store.js'
 import { SqlKeyRepository, SqlTeamRepository } from '../adapters/keys/sql-repositories.js'
 import { createKeySchema, KeyAdmin, type CreateKeyInput } from '../identity/key-admin.js'
-import type { ApiKeyRecord } from '../identity/records.js'
 import { isGatewayError } from '../errors/gateway-error.js'
+import { routeDatabase } from './gateway-route.js'
+import { keysThroughGateway, type KeyOps, type KeyView } from './keys-through-gateway.js'
 
 const USAGE = `Usage:
   switchyard keys create --team T [--name N] [--models a,b] [--rpm N] [--tpm N] [--expires ISO-8601] [--config FILE]
   switchyard keys list [--format table|json] [--config FILE]
   switchyard keys revoke ID [--config FILE]
-Talks to the database directly (DATABASE_URL, or the embedded one in the config's data_dir: stop the
-gateway first, PGlite allows one process). With REDIS_URL set, a revocation reaches running gateways at once.
+Talks to the database directly (DATABASE_URL, or the embedded one in the config's data_dir). With REDIS_URL
+set, a revocation reaches running gateways at once. While a gateway runs on the embedded data dir (PGlite
+allows one process), set SWITCHYARD_ADMIN_TOKEN to its admin token: the command then goes through that
+gateway's admin API and takes effect there at once. Without it the command is refused.
 `
 
-function table(rows: ApiKeyRecord[]): string {
+function table(rows: KeyView[]): string {
   const head = ['ID', 'TEAM', 'NAME', 'KEY', 'MODELS', 'RPM', 'EXPIRES', 'REVOKED', 'CREATED']
   const cells = rows.map((r) => [r.id, r.teamId, r.name, r.hint, r.models?.join(',') ?? '*', r.rpm === null ? '-' : String(r.rpm), r.expiresAt ?? '-', r.revokedAt ?? '-', r.createdAt])
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)))
@@ -63,38 +66,65 @@ export async function runKeys(argv: string[], defaultConfig: string, out: NodeJS
     createInput = input.data
   }
   const config = loadConfig(values.config ?? defaultConfig)
-  const db = await openDatabase(config)
-  const ctx = await openContextStore(config.env, { prefix: config.gateway.storage.redis_prefix, waitMs: 3000 })
   try {
-    await migrate(db)
-    const admin = new KeyAdmin({ configTeams: () => config.gateway.teams, keys: new SqlKeyRepository(db), teams: new SqlTeamRepository(db), store: ctx.store })
-    if (sub === 'create') {
-      const { key, record } = await admin.createKey(createInput!)
-      out.write(`${key}\n`)
-      err.write(`created ${record.id} for team ${record.teamId} (name ${record.name}) in ${describeDatabase(config)}. Store the key now: it is not shown again.\n`)
-      return 0
+    const route = await routeDatabase(config, { command: `keys ${sub}`, adminApi: 'POST/GET/DELETE /admin/keys' })
+    if (route.kind === 'gateway') {
+      const where = `the running gateway at ${route.url} (pid ${route.pid}, ${describeDatabase(config)})`
+      return await keysCommand(keysThroughGateway(route), { sub, id, createInput, format: values.format, where, revoked: () => `the running gateway at ${route.url} refuses it now` }, out, err)
     }
-    if (sub === 'list') {
-      const rows = await admin.listKeys()
-      out.write(values.format === 'json' ? `${JSON.stringify(rows, (k, v) => (k === 'hash' ? undefined : v), 2)}\n` : table(rows))
-      return 0
+    const db = await openDatabase(config, { command: `keys ${sub}` })
+    const ctx = await openContextStore(config.env, { prefix: config.gateway.storage.redis_prefix, waitMs: 3000 }).catch(async (e: unknown) => {
+      await db.close()
+      throw e
+    })
+    try {
+      await migrate(db)
+      const admin = new KeyAdmin({ configTeams: () => config.gateway.teams, keys: new SqlKeyRepository(db), teams: new SqlTeamRepository(db), store: ctx.store })
+      const revoked = (propagated: boolean) =>
+        ctx.store.kind === 'redis' ? (propagated ? 'running gateways notified' : 'Redis unreachable: running gateways refuse it within seconds') : 'no REDIS_URL: running gateways refuse it within seconds'
+      return await keysCommand(admin, { sub, id, createInput, format: values.format, where: describeDatabase(config), revoked }, out, err)
+    } finally {
+      await ctx.store.close()
+      await db.close()
     }
-    const res = await admin.revokeKey(id!)
-    if (!res) {
-      err.write(`switchyard keys revoke: no key with id "${id}"\n`)
-      return 1
-    }
-    const how = ctx.store.kind === 'redis' ? (res.propagated ? 'running gateways notified' : 'Redis unreachable: running gateways refuse it within seconds') : 'no REDIS_URL: running gateways refuse it within seconds'
-    out.write(`revoked ${res.record.id} (${res.record.teamId}/${res.record.name}) at ${res.record.revokedAt}; ${how}\n`)
-    return 0
   } catch (e) {
     if (isGatewayError(e)) {
       err.write(`switchyard keys ${sub}: ${e.message}\n`)
       return 1
     }
     throw e
-  } finally {
-    await ctx.store.close()
-    await db.close()
   }
+}
+
+interface KeysRun {
+  sub: 'create' | 'list' | 'revoke'
+  id: string | undefined
+  createInput: CreateKeyInput | null
+  format: string | undefined
+  /** Where the change was made, for the confirmation line. */
+  where: string
+  /** How running gateways learn of a revocation. */
+  revoked: (propagated: boolean) => string
+}
+
+/** The same output whichever way the keys are reached. */
+async function keysCommand(ops: KeyOps, run: KeysRun, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  if (run.sub === 'create') {
+    const { key, record } = await ops.createKey(run.createInput!)
+    out.write(`${key}\n`)
+    err.write(`created ${record.id} for team ${record.teamId} (name ${record.name}) in ${run.where}. Store the key now: it is not shown again.\n`)
+    return 0
+  }
+  if (run.sub === 'list') {
+    const rows = await ops.listKeys()
+    out.write(run.format === 'json' ? `${JSON.stringify(rows, (k, v) => (k === 'hash' ? undefined : v), 2)}\n` : table(rows))
+    return 0
+  }
+  const res = await ops.revokeKey(run.id!)
+  if (!res) {
+    err.write(`switchyard keys revoke: no key with id "${run.id}"\n`)
+    return 1
+  }
+  out.write(`revoked ${res.record.id} (${res.record.teamId}/${res.record.name}) at ${res.record.revokedAt}; ${run.revoked(res.propagated)}\n`)
+  return 0
 }

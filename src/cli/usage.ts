@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config/load.js'
 import { openDatabase } from '../adapters/db/open-database.js'
-import { parseSince, renderUsage, usageFormats, usageGroups, usageReport, type UsageFormat, type UsageGroup } from '../adapters/audit/usage-report.js'
+import { parseSince, renderUsage, usageFormats, usageGroups, usageReport, type UsageFormat, type UsageGroup, type UsageReport } from '../adapters/audit/usage-report.js'
+import { isGatewayError } from '../errors/gateway-error.js'
+import { adminCall, routeDatabase } from './gateway-route.js'
 
 const USAGE = `Usage: switchyard usage [--by team|model|key|session] [--since 7d] [--format table|csv|json] [--team T] [--config FILE]
-Reads the audit log (DATABASE_URL, or the embedded database in the config's data_dir: PGlite allows one
-process, so stop the gateway first or use GET /admin/usage).
+Reads the audit log (DATABASE_URL, or the embedded database in the config's data_dir). While a gateway runs on
+the embedded data dir (PGlite allows one process), set SWITCHYARD_ADMIN_TOKEN to its admin token: the report
+then comes from that gateway's GET /admin/usage. Without it the command is refused.
 `
 
 /** `switchyard usage`: calls, tokens and cost from the audit log, grouped. */
@@ -26,18 +29,30 @@ export async function runUsage(argv: string[], defaultConfig: string, out: NodeJ
     return 2
   }
   const config = loadConfig(values.config ?? defaultConfig)
-  const db = await openDatabase(config)
+  const opts = { by: values.by as UsageGroup, since, ...(values.team ? { team: values.team } : {}) }
   try {
-    const report = await usageReport(db, { by: values.by as UsageGroup, since, ...(values.team ? { team: values.team } : {}) })
-    out.write(renderUsage(report, values.format as UsageFormat))
-    return 0
+    const route = await routeDatabase(config, { command: 'usage', adminApi: 'GET /admin/usage' })
+    if (route.kind === 'gateway') {
+      const query = new URLSearchParams({ by: opts.by, since: since.toISOString(), format: 'json', ...(opts.team ? { team: opts.team } : {}) })
+      out.write(renderUsage(await adminCall<UsageReport>(route, 'GET', `/admin/usage?${query}`), values.format as UsageFormat))
+      return 0
+    }
+    const db = await openDatabase(config, { command: 'usage' })
+    try {
+      out.write(renderUsage(await usageReport(db, opts), values.format as UsageFormat))
+      return 0
+    } finally {
+      await db.close()
+    }
   } catch (e) {
     if (/relation "calls" does not exist/.test((e as Error).message)) {
       err.write('No audit table yet: run `switchyard migrate` (or start the gateway once).\n')
       return 1
     }
+    if (isGatewayError(e)) {
+      err.write(`switchyard usage: ${e.message}\n`)
+      return 1
+    }
     throw e
-  } finally {
-    await db.close()
   }
 }

@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { ConfigError, YamlSource } from './yaml-source.js'
 import { gatewayConfigSchema, priceSchema, type GatewayConfigFile, type PricingTable } from './schema.js'
 import { z } from 'zod'
@@ -33,8 +33,10 @@ export interface GatewayConfig {
   /** Provider name -> API key, resolved from api_key_env. Never logged. */
   secrets: ReadonlyMap<string, string>
   env: EnvSettings
-  /** Absolute data directory for embedded storage and the audit spool. */
+  /** Absolute data directory for embedded storage and the audit spool (storage.data_dir, relative to `dir`). */
   dataDir: string
+  /** Absolute audit spool directory (audit.spool_dir relative to `dir`, or `<dataDir>/spool`). */
+  spoolDir: string
   /** Files to watch for hot reload. */
   watchedFiles: string[]
 }
@@ -116,8 +118,11 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
     if (value) secrets.set(name, value)
   }
 
-  const dataDir = isAbsolute(gateway.storage.data_dir) ? gateway.storage.data_dir : resolve(process.cwd(), gateway.storage.data_dir)
-  return deepFreeze({ file, dir, gateway, pricing: pricing.table, policy, secrets, env: readEnv(env), dataDir, watchedFiles })
+  // paths written in the config are relative to its folder, like `policy` and `pricing`
+  const envDataDir = env.SWITCHYARD_DATA_DIR?.trim() ? resolve(env.SWITCHYARD_DATA_DIR) : undefined
+  const dataDir = gateway.storage.data_dir !== undefined ? resolve(dir, gateway.storage.data_dir) : (envDataDir ?? resolve(dir, 'data'))
+  const spoolDir = gateway.audit.spool_dir !== undefined ? resolve(dir, gateway.audit.spool_dir) : join(dataDir, 'spool')
+  return deepFreeze({ file, dir, gateway, pricing: pricing.table, policy, secrets, env: readEnv(env), dataDir, spoolDir, watchedFiles })
 }
 
 function deepFreeze<T>(value: T): T {

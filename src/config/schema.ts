@@ -111,8 +111,11 @@ const auditSchema = z.strictObject({
   queue_max: z.number().int().positive().default(50_000),
   /** A batch write slower than this goes to the spool instead (a late commit is deduplicated). */
   write_timeout_ms: z.number().int().positive().default(5_000),
-  /** Relative to the data directory unless absolute. */
-  spool_dir: z.string().default('spool'),
+  /**
+   * Where audit rows wait while the database is unreachable. Relative to this config file's folder unless
+   * absolute; absent = `spool` in the data directory.
+   */
+  spool_dir: z.string().min(1).optional(),
   /** Run migrations at start (embedded storage always does). */
   migrate_on_start: z.boolean().default(true),
 })
@@ -156,8 +159,12 @@ const limitsSchema = z.strictObject({
 })
 
 const storageSchema = z.strictObject({
-  /** Where the embedded database and the audit spool live (relative to the working directory unless absolute). */
-  data_dir: z.string().default('data'),
+  /**
+   * Where the embedded database and the audit spool live: relative to this config file's folder unless
+   * absolute. Absent = $SWITCHYARD_DATA_DIR when set (the container image sets it to its data volume),
+   * else `data` next to this config file.
+   */
+  data_dir: z.string().min(1).optional(),
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
   redis_prefix: z.string().min(1).max(64).default('sy:'),
 })

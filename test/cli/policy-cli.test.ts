@@ -77,6 +77,8 @@ const schemaPolicy = write('schema.yaml', 'rules:\n  - name: a\n    route: fast\
 const routesPolicy = write('routes.yaml', 'rules:\n  - name: a\n    route: fast\n  - name: b\n    route: enormous\n')
 const codeReq = write('req.json', JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'Port this to TypeScript' }] }))
 const smartReq = write('smart.json', JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'memo' }] }))
+const pythonicReq = write('pythonic.json', JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Make this sound more pythonic' }] }))
+const pythonReq = write('python.json', JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Is this valid Python?' }] }))
 
 // real processes for exit codes (two at a time, started now), in-process runs for the rest
 const runs = {
@@ -89,6 +91,8 @@ const runs = {
   checkShipped: inProcess('policy', 'check', '--config', gatewayConfig),
   explain: inProcess('policy', 'explain', '--config', gatewayConfig, '--request', codeReq, '--team', 'research'),
   explainDeny: inProcess('policy', 'explain', '--config', gatewayConfig, '--request', smartReq, '--team', 'interns'),
+  explainPythonic: inProcess('policy', 'explain', '--config', gatewayConfig, '--request', pythonicReq, '--team', 'research'),
+  explainPython: inProcess('policy', 'explain', '--config', gatewayConfig, '--request', pythonReq, '--team', 'research'),
 }
 
 t.test('the shipped policy passes its tests', async (t) => {
@@ -97,6 +101,20 @@ t.test('the shipped policy passes its tests', async (t) => {
   t.match(r.stdout, /RESULT\s+CASE\s+EXPECTED\s+GOT/)
   t.match(r.stdout, /pass\s+code goes to smart\s+rule=code route=smart\s+rule=code route=smart/)
   t.match(r.stdout, /\d+ passed, 0 failed/)
+})
+
+t.test('the shipped code rule matches whole words: "python" goes to smart, "pythonic" does not', async (t) => {
+  const r = await runs.shipped
+  const cases = r.stdout.split('\n').filter((l) => /python/i.test(l) && !/^RESULT/.test(l))
+  t.ok(cases.some((l) => /^pass\s.*pythonic.*rule=default route=fast\s+rule=default route=fast$/.test(l)), 'a "pythonic" case in config/policy.yaml passes: not routed to smart')
+  t.ok(cases.some((l) => /^pass\s(?!.*pythonic).*rule=code route=smart\s+rule=code route=smart$/.test(l)), 'a "python" case passes: routed to smart')
+  const pythonic = await runs.explainPythonic
+  t.equal(pythonic.code, 0, pythonic.stderr)
+  t.match(pythonic.stdout, /\bcode\s+missed/)
+  t.match(pythonic.stdout, /decision: rule default -> route fast/)
+  const python = await runs.explainPython
+  t.match(python.stdout, /\bcode\s+MATCHED\s+last user message matches .* at "Python"/)
+  t.match(python.stdout, /decision: rule code -> route smart/)
 })
 
 t.test('a wrong expectation fails with the case and why', async (t) => {

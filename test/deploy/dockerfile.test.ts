@@ -130,7 +130,8 @@ t.test('non-root, tini as init, config from a volume, migrations as a one-off', 
   const baked = repoFileFor(configEnv)
   t.ok(baked && existsSync(baked), `the default ${configEnv} comes from ${baked && relative(root, baked)}`)
   const dataVolume = volumes.find((v) => v !== posix.dirname(configEnv))!
-  t.equal(workdirAt(final, last(final, 'CMD')!), dataVolume, 'a relative storage.data_dir resolves inside the data volume')
+  t.equal(envOf(final).SWITCHYARD_DATA_DIR, dataVolume, 'a config without storage.data_dir (the baked one) keeps its data in the data volume')
+  t.equal(loadConfig(baked!, { SWITCHYARD_DATA_DIR: dataVolume }).dataDir, dataVolume, 'the baked config sets no data_dir of its own (it would resolve under the read-only config volume)')
 })
 
 async function freePort(): Promise<number> {
@@ -158,10 +159,10 @@ t.test('EXPOSE and HEALTHCHECK match the gateway the image runs', async (t) => {
   t.equal(url, `http://127.0.0.1:${exposed}/healthz`, 'it fetches /healthz on the exposed port')
 
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-docker-data-'))
-  const cwd = process.cwd()
-  process.chdir(dataDir) // as WORKDIR: the relative data_dir lands in a scratch folder
   const { DATABASE_URL: _d, REDIS_URL: _r, ...embedded } = process.env
-  const gw = await createGateway({ configPath: baked, env: embedded, logger: pino({ level: 'silent' }), port: 0, host: '127.0.0.1' }).finally(() => process.chdir(cwd))
+  // as the image's SWITCHYARD_DATA_DIR, pointed at a scratch folder
+  const env = { ...embedded, SWITCHYARD_DATA_DIR: dataDir }
+  const gw = await createGateway({ configPath: baked, env, logger: pino({ level: 'silent' }), port: 0, host: '127.0.0.1' })
   const base = await gw.listen()
   t.teardown(async () => {
     await gw.close()

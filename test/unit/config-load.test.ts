@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { loadConfig } from '../../src/config/load.js'
 import { ConfigError } from '../../src/config/yaml-source.js'
 import { writeConfigFiles } from '../helpers/gateway.js'
+import { packageRoot } from '../../src/paths.js'
 
 const load = (text: string, extra: Record<string, string> = {}) => {
   const dir = writeConfigFiles({ 'gateway.yaml': text, ...extra })
@@ -62,4 +63,35 @@ t.test('an azure provider without base_url is refused at load', async (t) => {
   const ps = problems(load('providers:\n  az:\n    type: azure\n'))
   t.equal(ps[0]!.line, 3)
   t.match(ps[0]!.message, /azure needs base_url/)
+})
+
+t.test('storage.data_dir and audit.spool_dir resolve relative to the config file, like policy and pricing', async (t) => {
+  const dir = writeConfigFiles({ 'gateway.yaml': 'providers:\n  demo: { type: demo }\nstorage: { data_dir: state }\naudit: { spool_dir: ../spool-here }\n' })
+  t.not(process.cwd(), dir, 'loaded from another working directory')
+  const cfg = loadConfig(join(dir, 'gateway.yaml'), {})
+  t.equal(cfg.dataDir, join(dir, 'state'))
+  t.equal(cfg.spoolDir, join(dir, '..', 'spool-here'))
+  t.equal(loadConfig(join(dir, 'gateway.yaml'), { SWITCHYARD_DATA_DIR: '/srv/elsewhere' }).dataDir, join(dir, 'state'), 'a data_dir in the file wins over SWITCHYARD_DATA_DIR')
+
+  const abs = writeConfigFiles({ 'gateway.yaml': `providers:\n  demo: { type: demo }\nstorage: { data_dir: ${JSON.stringify(join(dir, 'abs'))} }\naudit: { spool_dir: /var/tmp/sy-spool }\n` })
+  const absCfg = loadConfig(join(abs, 'gateway.yaml'), {})
+  t.equal(absCfg.dataDir, join(dir, 'abs'), 'absolute paths stay as written')
+  t.equal(absCfg.spoolDir, '/var/tmp/sy-spool')
+})
+
+t.test('without storage.data_dir: SWITCHYARD_DATA_DIR, else `data` next to the config file; the spool inside the data dir', async (t) => {
+  const dir = writeConfigFiles({ 'gateway.yaml': 'providers:\n  demo: { type: demo }\n' })
+  const cfg = loadConfig(join(dir, 'gateway.yaml'), {})
+  t.equal(cfg.dataDir, join(dir, 'data'))
+  t.equal(cfg.spoolDir, join(dir, 'data', 'spool'))
+  const fromEnv = loadConfig(join(dir, 'gateway.yaml'), { SWITCHYARD_DATA_DIR: '/var/lib/switchyard' })
+  t.equal(fromEnv.dataDir, '/var/lib/switchyard', 'the container image points it at its data volume')
+  t.equal(fromEnv.spoolDir, '/var/lib/switchyard/spool')
+})
+
+t.test('the demo config (npm start) keeps its data in ./data at the repo root, wherever it is started from', async (t) => {
+  const cwd = process.cwd()
+  process.chdir(writeConfigFiles({}))
+  t.teardown(() => process.chdir(cwd))
+  t.equal(loadConfig(join(packageRoot, 'config', 'demo.yaml'), {}).dataDir, join(packageRoot, 'data'))
 })

@@ -1,4 +1,3 @@
-import { isAbsolute, join } from 'node:path'
 import type { GatewayConfig } from '../../config/load.js'
 import type { RuntimeRef } from '../../runtime/runtime.js'
 import type { ReadinessCheck } from '../../ports/readiness.js'
@@ -12,14 +11,11 @@ interface AuditLog {
   warn(obj: object, msg?: string): void
 }
 
-const spoolDirOf = (config: GatewayConfig): string =>
-  isAbsolute(config.gateway.audit.spool_dir) ? config.gateway.audit.spool_dir : join(config.dataDir, config.gateway.audit.spool_dir)
-
 const PARTITION_CHECK_MS = 6 * 3600_000
 
 /**
  * The durable audit path: buffered recorder -> SQL sink -> `calls` (Postgres or PGlite), with the
- * spool in `<data_dir>/spool`. Also returns the database readiness check (degraded while spooling).
+ * spool in `config.spoolDir` (`<data_dir>/spool` by default). Also returns the database readiness check (degraded while spooling).
  */
 export function openAudit(deps: { config: GatewayConfig; runtime: RuntimeRef; database: Database; prepare: () => Promise<void>; metrics: Metrics; log: AuditLog }) {
   const a = deps.config.gateway.audit
@@ -27,7 +23,7 @@ export function openAudit(deps: { config: GatewayConfig; runtime: RuntimeRef; da
   let failuresLogged = 0
   const sink = new SqlAuditSink(deps.database, { bodies: () => deps.runtime.current.config.gateway.audit.bodies, prepare: deps.prepare })
   const recorder = new BufferedAuditRecorder(sink, {
-    spoolDir: spoolDirOf(deps.config),
+    spoolDir: deps.config.spoolDir,
     batchMs: a.batch_ms,
     batchRows: a.batch_rows,
     queueMax: a.queue_max,

@@ -26,7 +26,10 @@ export interface UsageReport {
   total: Omit<UsageRow, 'group'>
 }
 
-/** Grouping expressions: `model` is the served target as priced (`provider/model`). */
+/**
+ * Grouping expressions: `model` is the served target as priced (`provider/model`); a call that no target
+ * served (refused, failed, timed out) is filed under the model the client requested.
+ */
 const GROUP_SQL: Record<UsageGroup, string> = {
   team: 'team_id',
   key: 'key_id',

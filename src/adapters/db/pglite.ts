@@ -17,16 +17,19 @@ export class PgliteDatabase implements Database {
   private readonly pg: PGlite
   private tail: Promise<unknown> = Promise.resolve()
   private closed = false
+  private readonly onClose: (() => void) | undefined
 
-  private constructor(pg: PGlite) {
+  private constructor(pg: PGlite, onClose: (() => void) | undefined) {
     this.pg = pg
+    this.onClose = onClose
   }
 
-  static async open(dir: string | undefined): Promise<PgliteDatabase> {
+  /** `onClose` runs once the database is closed (the data dir lock is released there). */
+  static async open(dir: string | undefined, opts: { onClose?: () => void } = {}): Promise<PgliteDatabase> {
     if (dir !== undefined) mkdirSync(dir, { recursive: true })
     const pg = dir === undefined ? new PGlite() : new PGlite(dir)
     await pg.waitReady
-    return new PgliteDatabase(pg)
+    return new PgliteDatabase(pg, opts.onClose)
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -58,7 +61,11 @@ export class PgliteDatabase implements Database {
     if (this.closed) return
     await this.exclusive(async () => {
       this.closed = true
-      await this.pg.close()
+      try {
+        await this.pg.close()
+      } finally {
+        this.onClose?.()
+      }
     })
   }
 }

@@ -39,6 +39,8 @@ export interface OpenCallOptions {
   parent?: Call
   /** Known at once for in-process calls (a workflow step runs as its run's team). */
   principal?: Principal
+  /** The workflow run and step this call is (policy rules can match them; the audit row records them). */
+  workflow?: { name: string; runId: string; step: string }
 }
 
 /**
@@ -59,6 +61,7 @@ export class Call {
   readonly span: Span
   readonly log: Log
   principal: Principal | null = null
+  readonly workflow: { name: string; runId: string; step: string } | null
   private streaming = false
 
   constructor(private readonly services: CallServices, o: OpenCallOptions) {
@@ -70,6 +73,11 @@ export class Call {
     this.responseHeaders = { 'x-request-id': o.requestId }
     this.parent = o.parent ?? null
     this.log = o.log ?? services.logger
+    this.workflow = o.workflow ?? null
+    if (o.workflow) {
+      this.record.runId = o.workflow.runId
+      this.record.stepId = o.workflow.step
+    }
     const session = this.header('x-switchyard-session')
     if (session) this.record.sessionId = session.slice(0, 200)
     const tags = this.header('x-switchyard-tags')

@@ -1,5 +1,5 @@
 import type { GatewayError } from '../errors/gateway-error.js'
-import type { ToolCall } from './chat.js'
+import type { ReasoningPart, ToolCall } from './chat.js'
 
 /**
  * The gateway's own result of a generation, whole (ChatCompletion) or as stream events
@@ -26,7 +26,17 @@ export interface ChatCompletion {
   system_fingerprint?: string | null
   choices: Array<{
     index: number
-    message: { role: 'assistant'; content: string | null; refusal: string | null; tool_calls?: ToolCall[]; annotations?: unknown[] }
+    message: {
+      role: 'assistant'
+      content: string | null
+      refusal: string | null
+      tool_calls?: ToolCall[]
+      annotations?: unknown[]
+      /** Readable reasoning, as OpenAI-compatible servers (vLLM, DeepSeek) name it. */
+      reasoning_content?: string | undefined
+      /** The reasoning with what the provider needs to see it again (signatures, encrypted parts): a gateway extension. */
+      reasoning?: ReasoningPart[] | undefined
+    }
     finish_reason: FinishReason | null
     logprobs: unknown | null
   }>
@@ -49,7 +59,17 @@ export interface ChatCompletionChunk {
   system_fingerprint?: string | null
   choices: Array<{
     index: number
-    delta: { role?: 'assistant'; content?: string | null; refusal?: string | null; tool_calls?: ChunkToolCallDelta[] }
+    delta: {
+      role?: 'assistant'
+      content?: string | null
+      refusal?: string | null
+      tool_calls?: ChunkToolCallDelta[]
+      /** Readable reasoning text, as OpenAI-compatible servers (vLLM, DeepSeek) stream it. */
+      reasoning_content?: string | undefined
+      /** The end of a reasoning part: its signature or encrypted form (a gateway extension). */
+      reasoning_signature?: string | undefined
+      reasoning_encrypted?: string | undefined
+    }
     finish_reason: FinishReason | null
     logprobs?: unknown | null
   }>

@@ -58,12 +58,29 @@ interface UserMessage {
   [field: string]: unknown
 }
 
-interface AssistantMessage {
+/**
+ * A piece of a model's reasoning, kept so it can go back to the model on the next turn. Providers
+ * only accept their own: `signature` (Anthropic thinking, Gemini thought signatures) and `encrypted`
+ * (Anthropic redacted thinking, OpenAI encrypted reasoning) travel only to a target of the provider
+ * type named in `source`; elsewhere the readable `text` may be sent, or the part left out.
+ */
+export interface ReasoningPart {
+  /** Readable reasoning, or its summary ('' when only encrypted). */
+  text: string
+  signature?: string | undefined
+  encrypted?: string | undefined
+  /** Provider type that produced it (`anthropic`, `gemini`, `openai`). */
+  source?: string | undefined
+}
+
+export interface AssistantMessage {
   role: 'assistant'
   content?: string | Array<TextPart | RefusalPart> | null | undefined
   tool_calls?: ToolCall[] | undefined
   name?: string | undefined
   refusal?: string | null | undefined
+  /** The reasoning that came with this turn, in order (a gateway extension; OpenAI-compatible upstreams do not get it). */
+  reasoning?: ReasoningPart[] | undefined
   [field: string]: unknown
 }
 
@@ -130,5 +147,12 @@ export interface ChatRequest {
   logprobs?: boolean | null | undefined
   top_logprobs?: number | null | undefined
   reasoning_effort?: string | null | undefined
+  /**
+   * A reasoning budget in tokens (Anthropic `thinking.budget_tokens`, Gemini `thinkingBudget`); 0 turns
+   * reasoning off. A gateway extension: adapters map it (OpenAI-compatible upstreams get `reasoning_effort`).
+   */
+  reasoning_budget_tokens?: number | undefined
   [field: string]: unknown
 }
+
+

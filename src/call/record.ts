@@ -3,7 +3,7 @@ export const outcomes = ['ok', 'upstream_error', 'denied', 'rate_limited', 'over
 export type Outcome = (typeof outcomes)[number]
 
 /** The client API a call came in through (`workflow` for the steps of a workflow run). */
-const endpoints = ['chat.completions', 'embeddings', 'responses', 'messages', 'workflow'] as const
+export const endpoints = ['chat.completions', 'embeddings', 'responses', 'messages', 'workflow'] as const
 export type Endpoint = (typeof endpoints)[number]
 
 export interface AttemptRecord {

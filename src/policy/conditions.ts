@@ -163,6 +163,9 @@ export function compileCondition(c: Condition, path: ReadonlyArray<PropertyKey>,
   const checks: Check[] = []
   let failed = false
   const add = (x: Check | null) => (x ? checks.push(x) : (failed = true))
+  if (c.endpoint !== undefined) add(stringCheck('endpoint', c.endpoint, (p) => p.input.endpoint))
+  if (c.workflow !== undefined) add(stringCheck('workflow', c.workflow, (p) => p.input.workflow))
+  if (c.step !== undefined) add(stringCheck('step', c.step, (p) => p.input.step))
   if (c.team !== undefined) add(stringCheck('team', c.team, (p) => p.input.team))
   if (c.key !== undefined) add(stringCheck('key', c.key, (p) => p.input.key))
   if (c.user !== undefined) add(stringCheck('user', c.user, (p) => p.input.user))

@@ -13,6 +13,8 @@ export function decideCall(policy: Pick<CompiledPolicy, 'version' | 'evaluate'>,
   const p = call.who
   const input: PolicyInput = {
     endpoint: facts.endpoint,
+    workflow: call.workflow?.name ?? null,
+    step: call.workflow?.step ?? null,
     team: p.teamId,
     teamLabels: p.team.labels ?? {},
     key: p.keyName,

@@ -1,10 +1,14 @@
 import { chatRequestSchema } from '../ingress/openai-chat/schema.js'
 import { embeddingsRequestSchema } from '../ingress/openai-embeddings/schema.js'
+import type { Endpoint } from '../call/record.js'
 import type { PolicyInput } from './types.js'
 
 interface OfflineCase {
   team?: string | undefined
   key?: string | undefined
+  endpoint?: Endpoint | undefined
+  workflow?: string | undefined
+  step?: string | undefined
   headers?: Record<string, string> | undefined
   budget_used_pct?: number | undefined
   request: unknown
@@ -25,7 +29,9 @@ export function offlineInput(c: OfflineCase, teamLabels: Readonly<Record<string,
   const meta = (req as { metadata?: Record<string, string> | null }).metadata
   return {
     input: {
-      endpoint: isEmbeddings ? 'embeddings' : 'chat.completions',
+      endpoint: c.endpoint ?? (isEmbeddings ? 'embeddings' : c.workflow ? 'workflow' : 'chat.completions'),
+      workflow: c.workflow ?? null,
+      step: c.step ?? null,
       team: c.team ?? '',
       teamLabels,
       key: c.key ?? null,

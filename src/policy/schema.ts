@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { endpoints } from '../call/record.js'
 
 /** A value or a list of values; lists match when any item matches. Strings may be globs (`*`, `?`). */
 const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])
@@ -21,6 +22,9 @@ const contentCondition = z
   .refine((c) => c.matches !== undefined || c.contains !== undefined, 'needs matches or contains')
 
 interface ConditionInput {
+  endpoint?: string | string[] | undefined
+  workflow?: string | string[] | undefined
+  step?: string | string[] | undefined
   team?: string | string[] | undefined
   key?: string | string[] | undefined
   user?: string | string[] | undefined
@@ -41,6 +45,9 @@ interface ConditionInput {
 const conditionSchema: z.ZodType<Condition, ConditionInput> = z.lazy(() =>
   z
     .strictObject({
+      endpoint: oneOrMany.optional(),
+      workflow: oneOrMany.optional(),
+      step: oneOrMany.optional(),
       team: oneOrMany.optional(),
       key: oneOrMany.optional(),
       user: oneOrMany.optional(),
@@ -63,6 +70,9 @@ export type Comparison = z.output<typeof comparison>
 type ContentCondition = z.output<typeof contentCondition>
 export type HasFeature = (typeof hasFeatures)[number]
 export interface Condition {
+  endpoint?: string | string[] | undefined
+  workflow?: string | string[] | undefined
+  step?: string | string[] | undefined
   team?: string | string[] | undefined
   key?: string | string[] | undefined
   user?: string | string[] | undefined
@@ -103,6 +113,11 @@ const testCaseSchema = z.strictObject({
   key: z.string().min(1).optional(),
   headers: z.record(z.string(), z.string()).optional(),
   budget_used_pct: z.number().min(0).optional(),
+  /** The client API the request comes in through (default chat.completions, or embeddings for an `input` body). */
+  endpoint: z.enum(endpoints).optional(),
+  /** For steps of a workflow: its name and the step id. */
+  workflow: z.string().min(1).optional(),
+  step: z.string().min(1).optional(),
   /** A Chat Completions (or embeddings) request body. */
   request: z.looseObject({ model: z.string().min(1) }),
   expect: z.strictObject({

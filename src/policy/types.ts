@@ -7,6 +7,9 @@ import type { PolicyTestCase } from './schema.js'
 export interface PolicyInput {
   /** The client API the call came in through. */
   endpoint: Endpoint
+  /** The workflow and step a call belongs to (null outside workflows). */
+  workflow: string | null
+  step: string | null
   team: string
   teamLabels: Readonly<Record<string, string>>
   key: string | null

@@ -28,6 +28,11 @@ export interface ChatSource {
   rawBody?: string | undefined
   /** The client's request in its own format: a target that speaks that format natively gets it as sent. */
   native?: NativeRequest | undefined
+  /**
+   * What the client sent that only a target speaking its format natively can carry (hosted tools,
+   * hints): left out of a translated call, and then named in `x-switchyard-omitted` and the audit row.
+   */
+  omitted?: readonly string[] | undefined
 }
 
 /**
@@ -89,10 +94,14 @@ export async function runChat(deps: StageDeps, call: Call, input: ChatRequest, s
         await batches.return(undefined)
         throw firstBatch[0].error
       }
-      return { kind: 'stream' as const, batches, first: firstBatch }
+      return { kind: 'stream' as const, batches, first: firstBatch, format: c ? native!.format : ('openai-chat' as WireFormat) }
     }),
   )
   served(call, target, deps.latency)
+  if (source.omitted?.length && value.format !== native?.format) {
+    r.omitted = [...source.omitted]
+    call.responseHeaders['x-switchyard-omitted'] = r.omitted.join(', ')
+  }
 
   // settle: usage (or the tokenizer's estimate), cost, limits, the session turn
   if (value.kind === 'json') {

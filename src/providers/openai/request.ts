@@ -1,6 +1,7 @@
 import type { ChatRequest } from '../../call/chat.js'
 import type { EmbeddingsRequest } from '../../call/embeddings.js'
 import { endpoint } from '../shared/endpoint.js'
+import { openaiCompatible } from '../shared/reasoning.js'
 import type { AdapterContext, UpstreamRequest } from '../types.js'
 
 const DEFAULT_OPENAI_BASE = 'https://api.openai.com/v1'
@@ -20,8 +21,8 @@ function openaiHeaders(ctx: AdapterContext): Record<string, string> {
  */
 export function chatRequest(req: ChatRequest, ctx: AdapterContext): UpstreamRequest {
   // a copy only when something changes (often the logical model is named like the upstream one)
-  let body: Record<string, unknown> = req
-  if (req.model !== ctx.target.model) body = { ...req, model: ctx.target.model }
+  let body: Record<string, unknown> = openaiCompatible(req)
+  if (req.model !== ctx.target.model) body = { ...body, model: ctx.target.model }
   if (ctx.stream) body = { ...body, stream_options: { ...(req.stream_options ?? {}), include_usage: true } }
   const { origin, path } = endpoint(ctx.target.config.base_url ?? DEFAULT_OPENAI_BASE, '/chat/completions')
   return { origin, path, method: 'POST', headers: openaiHeaders(ctx), body: body === req && ctx.rawBody !== undefined ? ctx.rawBody : JSON.stringify(body) }

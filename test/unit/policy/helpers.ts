@@ -15,6 +15,8 @@ export function input(over: Partial<PolicyInput> & { content?: string } = {}): P
   const request = rest.request ?? { model: rest.model ?? 'auto', messages: [{ role: 'user' as const, content: content ?? 'hello there' }] }
   return {
     endpoint: 'chat.completions',
+    workflow: null,
+    step: null,
     team: 'research',
     teamLabels: {},
     key: null,

@@ -62,6 +62,11 @@ export class Call {
   readonly log: Log
   principal: Principal | null = null
   readonly workflow: { name: string; runId: string; step: string } | null
+  /**
+   * What keeps an agent session on one target (the routing stage reads the harness session headers
+   * itself; an ingress sets this from a body field, such as the Responses API's `prompt_cache_key`).
+   */
+  affinity: string | null = null
   private streaming = false
 
   constructor(private readonly services: CallServices, o: OpenCallOptions) {

@@ -1,5 +1,6 @@
 import type { Call } from '../call/call.js'
 import type { ChatRequest } from '../call/chat.js'
+import type { ChatOutcome } from './run-chat.js'
 import type { Clock } from '../call/clock.js'
 import type { TransportSet } from '../providers/transport-set.js'
 import type { LatencyTracker } from '../routing/latency.js'
@@ -31,6 +32,11 @@ export interface LimitStage {
   settle(call: Call, usage: NormalizedUsage | null, costUsd: number | null): Promise<void>
 }
 
+/** Workflows called as a model (`model: workflow/<name>`): the run's output answers like a model's. */
+export interface WorkflowModels {
+  runAsModel(call: Call, req: ChatRequest): Promise<ChatOutcome>
+}
+
 /** What the stages need. No client format, no HTTP: a call runs the same from any ingress or in-process. */
 export interface StageDeps {
   runtime: RuntimeRef
@@ -42,4 +48,6 @@ export interface StageDeps {
   health?: TargetHealth | undefined
   /** Moving latency per target, for the least-latency strategy; fed after each successful attempt. */
   latency?: LatencyTracker | undefined
+  /** Absent until workflows are wired: `workflow/<name>` models are then unknown. */
+  workflows?: WorkflowModels | undefined
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { decodeChat, encodeChatCompletion, encodeChatStream, openaiChat } from '../../ingress/openai-chat/index.js'
 import { withActiveSpan } from '../../observability/tracer.js'
-import { runChat } from '../../stages/run-chat.js'
+import { runModel } from '../../stages/run-model.js'
 import type { GatewayDeps } from '../deps.js'
 import { callWorkDone } from '../plugins/calls.js'
 import { pipeSse } from '../sse-writer.js'
@@ -11,7 +11,7 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: GatewayDeps): v
   app.post('/v1/chat/completions', { config: { endpoint: 'chat.completions', dialect: openaiChat } }, async (request, reply) => {
     const call = request.call!
     const req = decodeChat(request.body)
-    const out = await withActiveSpan(call.span, () => runChat(deps, call, req, { rawBody: request.rawBody ?? undefined }))
+    const out = await withActiveSpan(call.span, () => runModel(deps, call, req, { rawBody: request.rawBody ?? undefined }))
     if (out.kind === 'result') {
       return reply.code(200).headers(call.responseHeaders).type('application/json').send(encodeChatCompletion(out.completion, out.encoded))
     }

@@ -110,6 +110,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     latency: new LatencyTracker(),
     health: breakers,
     limits: limits.stage,
+    targetLimits: limits.targets,
     openCall: (o) => new Call(callServices, o),
     authenticator: ctxLayer.authenticator,
     readiness: [{ name: 'config', check: async () => ({ ok: true, detail: `policy ${runtime.current.policy.version}` }) }, ctxLayer.readiness, ...(durable ? [durable.readiness] : []), limits.readiness],

@@ -30,6 +30,9 @@ const targetSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
   weight: z.number().positive().optional(),
+  /** Requests and tokens per minute this target may take, fleet-wide; over them the call moves on to the next target. */
+  rpm: z.number().int().positive().optional(),
+  tpm: z.number().int().positive().optional(),
 })
 
 const strategies = ['fallback', 'weighted', 'least-latency', 'cheapest'] as const

@@ -2,7 +2,7 @@ import type { AdmitResult } from '../ports/limit-store.js'
 import type { PlanDraft } from './plan.js'
 
 /** OpenAI's reset format: `20ms`, `1s`, `6m0s`, `1m30.5s`. */
-function formatReset(ms: number): string {
+export function formatReset(ms: number): string {
   const v = Math.max(0, Math.ceil(ms))
   if (v < 1000) return `${v}ms`
   const minutes = Math.floor(v / 60_000)

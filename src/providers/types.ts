@@ -11,6 +11,8 @@ export interface Target {
   readonly provider: string
   readonly model: string
   readonly config: ProviderConfig
+  /** Requests and tokens per minute this target takes, fleet-wide (from the logical model's target entry). */
+  readonly limits?: { readonly rpm?: number | undefined; readonly tpm?: number | undefined } | undefined
 }
 
 /** A request ready for the transport. Built by adapters, sent by shared/transport.ts. */

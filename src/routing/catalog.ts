@@ -22,16 +22,16 @@ export class ModelCatalog {
         logical: name,
         strategy: m.strategy,
         timeouts: m.timeouts,
-        targets: m.targets.map((t) => this.target(t.provider, t.model)),
+        targets: m.targets.map((t) => this.target(t.provider, t.model, t.rpm !== undefined || t.tpm !== undefined ? { rpm: t.rpm, tpm: t.tpm } : undefined)),
         weights: m.targets.map((t) => t.weight ?? 1),
       })
     }
   }
 
-  private target(provider: string, model: string): Target {
+  private target(provider: string, model: string, limits?: Target['limits']): Target {
     const config = this.config.gateway.providers[provider]
     if (!config) throw new GatewayError('model_not_found', `Unknown provider "${provider}".`, { param: 'model' })
-    return { provider, model, config }
+    return limits ? { provider, model, config, limits } : { provider, model, config }
   }
 
   logicalNames(): string[] {

@@ -21,6 +21,8 @@ interface AttemptOptions {
   resilience: ResilienceConfig
   clock: Clock
   health?: TargetHealth | undefined
+  /** Asked before each attempt (per-target rate limits): a refusal skips the target, as an open breaker does. Null (not a promise) when there is nothing to check. */
+  gate?: ((target: Target) => Promise<GatewayError | null> | null) | undefined
   random?: () => number
 }
 
@@ -45,6 +47,7 @@ export async function withAttempts<T>(
 ): Promise<{ target: Target; value: T }> {
   const random = opts.random ?? Math.random
   let last: GatewayError | undefined
+  let limited: GatewayError | undefined
   let skipped = 0
   for (const target of targets) {
     for (let n = 1; n <= opts.resilience.max_attempts; n++) {
@@ -52,6 +55,12 @@ export async function withAttempts<T>(
       // asked before every attempt: a breaker that opened on the previous failure stops the retries
       if (opts.health && !opts.health.allow(target)) {
         if (n === 1) skipped++
+        break
+      }
+      const check = opts.gate?.(target)
+      const refused = check ? await check : null
+      if (refused) {
+        limited = refused
         break
       }
       const started = opts.clock.mono()
@@ -85,6 +94,7 @@ export async function withAttempts<T>(
     if (last && !last.fallback) throw last
   }
   if (last) throw last
+  if (limited) throw limited
   throw new GatewayError('upstream_unavailable', skipped > 0 ? 'Every target for this model is failing (circuit open); try again shortly.' : undefined)
 }
 

@@ -55,7 +55,8 @@ export async function runChat(deps: StageDeps, call: Call, input: ChatRequest, s
   let req = context ? await inSpan('switchyard.context', {}, () => context.prepare(call, input)) : input
   // limits: rate and budget admission on an estimate
   const limits = deps.limits
-  const admission = limits ? await inSpan('switchyard.limits', {}, () => limits.admit(call, { promptTokens: estimatePromptTokens(req) })) : {}
+  const estimate = estimatePromptTokens(req)
+  const admission = limits ? await inSpan('switchyard.limits', {}, () => limits.admit(call, { promptTokens: estimate })) : {}
   // policy: the first matching rule decides the route (or denies); its `set` applies
   const decision: Decision = inSpanSync('switchyard.policy', {}, (span) => {
     try {
@@ -73,7 +74,8 @@ export async function runChat(deps: StageDeps, call: Call, input: ChatRequest, s
   const raw = req === input ? source.rawBody : undefined
   const native = source.native
   const final = req
-  const { target, value } = await withAttempts(call, targets, { resilience: rt.config.gateway.resilience, clock: deps.clock, health: deps.health }, (t) =>
+  const gate = deps.targetLimits?.gate(estimate)
+  const { target, value } = await withAttempts(call, targets, { resilience: rt.config.gateway.resilience, clock: deps.clock, health: deps.health, gate }, (t) =>
     traceAttempt(r, t, stream, async (span) => {
       const onStatus = (status: number) => span.setAttribute('http.response.status_code', status)
       // a target that speaks the client's format gets the client's request as sent
@@ -110,7 +112,7 @@ export async function runChat(deps: StageDeps, call: Call, input: ChatRequest, s
     const cost = settleUsage(rt, call, target, usage)
     call.responseHeaders['x-switchyard-cost-usd'] = cost === null ? 'unknown' : cost.toFixed(8)
     if (bodies) r.responseBody = completion
-    await settleStage(deps, call, final, usage, cost, completion.choices[0]?.message.content ?? '')
+    await settleStage(deps, call, target, final, usage, cost, completion.choices[0]?.message.content ?? '')
     return { kind: 'result', completion, encoded: { format: value.format, text: value.parsed.text } }
   }
 
@@ -126,7 +128,7 @@ export async function runChat(deps: StageDeps, call: Call, input: ChatRequest, s
       call.fail(summary.error)
     }
     if (bodies) r.responseBody = { content: summary.content }
-    await settleStage(deps, call, final, usage, cost, summary.error || cancelled ? null : summary.content)
+    await settleStage(deps, call, target, final, usage, cost, summary.error || cancelled ? null : summary.content)
   }
   return { kind: 'stream', events: watchedStream(value.batches, value.first, deps.clock.mono, settle) }
 }

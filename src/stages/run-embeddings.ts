@@ -31,7 +31,8 @@ export async function runEmbeddings(deps: StageDeps, call: Call, input: Embeddin
   const req = applySet(input, Object.fromEntries(Object.entries(decision.set).filter(([k]) => settable.has(k))))
   const { route, targets } = routeStage(rt, call, req.model, decision, deps.latency)
 
-  const { target, value } = await withAttempts(call, targets, { resilience: rt.config.gateway.resilience, clock: deps.clock, health: deps.health }, async (t) => {
+  const gate = deps.targetLimits?.gate(estimate)
+  const { target, value } = await withAttempts(call, targets, { resilience: rt.config.gateway.resilience, clock: deps.clock, health: deps.health, gate }, async (t) => {
     const build = (a: ProviderAdapter, ctx: AdapterContext) => {
       if (!a.embeddingsRequest) throw new GatewayError('invalid_request', `${t.provider}: this provider (type ${t.config.type}) has no embeddings endpoint.`, { param: 'model', fallback: true })
       return a.embeddingsRequest(req, ctx)
@@ -47,6 +48,6 @@ export async function runEmbeddings(deps: StageDeps, call: Call, input: Embeddin
   const usage = { prompt: reported > 0 ? reported : estimate, completion: 0, cached: 0, reasoning: 0 }
   const cost = settleUsage(rt, call, target, usage)
   call.responseHeaders['x-switchyard-cost-usd'] = cost === null ? 'unknown' : cost.toFixed(8)
-  await settleStage(deps, call, null, usage, cost, null)
+  await settleStage(deps, call, target, null, usage, cost, null)
   return { response: value.value, text: value.text }
 }

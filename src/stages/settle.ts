@@ -17,9 +17,10 @@ export function settleUsage(rt: Runtime, call: Call, target: Target, usage: Norm
   return r.costUsd
 }
 
-/** The settle stage after the answer: charge limits and budgets, store the session turn. Never throws. */
-export async function settleStage(deps: StageDeps, call: Call, req: ChatRequest | null, usage: NormalizedUsage | null, cost: number | null, content: string | null): Promise<void> {
+/** The settle stage after the answer: charge limits, budgets and the target's window, store the session turn. Never throws. */
+export async function settleStage(deps: StageDeps, call: Call, target: Target, req: ChatRequest | null, usage: NormalizedUsage | null, cost: number | null, content: string | null): Promise<void> {
   try {
+    if (usage) deps.targetLimits?.charge(target, usage.prompt + usage.completion)
     await deps.limits?.settle(call, usage, cost)
     if (req && content !== null && deps.context && call.header('x-switchyard-session')) await deps.context.remember(call, req, { content })
   } catch (err) {

@@ -7,6 +7,7 @@ import type { LatencyTracker } from '../routing/latency.js'
 import type { RuntimeRef } from '../runtime/runtime.js'
 import type { NormalizedUsage } from '../usage/cost.js'
 import type { TargetHealth } from './attempts.js'
+import type { TargetLimits } from '../limits/target-limits.js'
 
 /**
  * Optional stages, each owned by one feature and wired by the composition root. The order is fixed:
@@ -48,6 +49,8 @@ export interface StageDeps {
   health?: TargetHealth | undefined
   /** Moving latency per target, for the least-latency strategy; fed after each successful attempt. */
   latency?: LatencyTracker | undefined
+  /** Per-target rate limits (`targets[].rpm` / `tpm`). */
+  targetLimits?: TargetLimits | undefined
   /** Absent until workflows are wired: `workflow/<name>` models are then unknown. */
   workflows?: WorkflowModels | undefined
 }

@@ -5,6 +5,7 @@ import { serve } from './serve.js'
 import { runMigrate } from './migrate.js'
 import { runUsage } from './usage.js'
 import { runKeys } from './keys.js'
+import { runImport } from './import.js'
 
 type Command = { summary: string; run(argv: string[]): Promise<number> }
 
@@ -23,6 +24,7 @@ export const commands: Record<string, Command> = {
     run: async (argv) => runMigrate(parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } }).values.config ?? defaultConfigPath()),
   },
   keys: { summary: 'keys create|list|revoke ...     manage Switchyard API keys (see `switchyard keys`)', run: (argv) => runKeys(argv, defaultConfigPath()) },
+  import: { summary: 'import litellm|portkey FILE [--out DIR]   a LiteLLM or Portkey config as gateway.yaml + policy.yaml', run: (argv) => runImport(argv) },
   policy: { summary: 'policy check|test|explain [--config FILE | POLICY] [--request req.json --team T]', run: (argv) => policyCommand(argv, defaultConfigPath) },
 }
 

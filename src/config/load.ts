@@ -80,6 +80,13 @@ function checkReferences(cfg: GatewayConfigFile, src: YamlSource): void {
       }
     })
   }
+  for (const [name, model] of Object.entries(cfg.models)) {
+    ;(model.fallbacks ?? []).forEach((f, i) => {
+      const at = ['models', name, 'fallbacks', i]
+      if (!(f in cfg.models)) problems.push(...src.problemsFrom([{ code: 'custom', path: at, message: `unknown logical model "${f}"`, input: f }]))
+      else if (reaches(cfg, f, name)) problems.push(...src.problemsFrom([{ code: 'custom', path: at, message: `"${f}" falls back to "${name}" in turn: fallbacks must not form a cycle`, input: f }]))
+    })
+  }
   for (const [name, p] of Object.entries(cfg.providers)) {
     if (p.type === 'azure' && p.base_url === undefined) {
       problems.push(...src.problemsFrom([{ code: 'custom', path: ['providers', name, 'type'], message: `provider "${name}": type azure needs base_url (https://<resource>.openai.azure.com)`, input: p.type }]))
@@ -89,6 +96,14 @@ function checkReferences(cfg: GatewayConfigFile, src: YamlSource): void {
     problems.push(...src.problemsFrom([{ code: 'custom', path: ['auth', 'anonymous_team'], message: `unknown team "${cfg.auth.anonymous_team}"`, input: cfg.auth.anonymous_team }]))
   }
   if (problems.length > 0) throw new ConfigError(problems)
+}
+
+/** Whether model `from` reaches `to` through fallbacks (a cycle check). */
+function reaches(cfg: GatewayConfigFile, from: string, to: string, seen = new Set<string>()): boolean {
+  if (from === to) return true
+  if (seen.has(from)) return false
+  seen.add(from)
+  return (cfg.models[from]?.fallbacks ?? []).some((f) => reaches(cfg, f, to, seen))
 }
 
 /** Reads, validates and freezes the gateway config. Throws ConfigError with FILE:LINE:COL problems. */

@@ -40,6 +40,8 @@ const strategies = ['fallback', 'weighted', 'least-latency', 'cheapest'] as cons
 const logicalModelSchema = z.strictObject({
   strategy: z.enum(strategies).default('fallback'),
   targets: z.array(targetSchema).min(1),
+  /** Logical models tried, in order, once every target of this one has failed (each in its own strategy's order). */
+  fallbacks: z.array(z.string().min(1)).optional(),
   timeouts: timeoutsSchema.optional(),
   /** Shown in GET /v1/models. */
   description: z.string().optional(),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml'
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import type { z } from 'zod'
 
 export interface SourceProblem {
@@ -66,6 +66,20 @@ export class YamlSource {
       // a missing key: point at the key of the parent map if it exists
     }
     return { line: 1, col: 1 }
+  }
+
+  /** Line and column of the key that holds `path` (a map entry), else where `locate` points. */
+  locateKey(path: ReadonlyArray<PropertyKey>): { line: number; col: number } {
+    const parent = path.length > 0 ? this.doc.getIn(path.slice(0, -1) as unknown[], true) : null
+    if (isMap(parent)) {
+      const last = path[path.length - 1]
+      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last)
+      if (pair && isNode(pair.key) && pair.key.range) {
+        const pos = this.lines.linePos(pair.key.range[0])
+        return { line: pos.line, col: pos.col }
+      }
+    }
+    return this.locate(path)
   }
 
   /** zod issues as located problems. */

@@ -11,6 +11,8 @@ export interface ResolvedRoute {
   /** Per target (same order), for the weighted strategy; default 1. */
   weights?: number[] | undefined
   timeouts: LogicalModelConfig['timeouts']
+  /** Logical models whose targets follow this one's when all of its own fail (resolved, in order). */
+  fallbacks?: ResolvedRoute[] | undefined
 }
 
 /** Logical models and directly addressable `provider/model` pairs, built once per config. */
@@ -25,6 +27,10 @@ export class ModelCatalog {
         targets: m.targets.map((t) => this.target(t.provider, t.model, t.rpm !== undefined || t.tpm !== undefined ? { rpm: t.rpm, tpm: t.tpm } : undefined)),
         weights: m.targets.map((t) => t.weight ?? 1),
       })
+    }
+    // fallback models, once every model is resolved (load checked that they exist and form no cycle)
+    for (const [name, m] of Object.entries(config.gateway.models)) {
+      if (m.fallbacks && m.fallbacks.length > 0) this.logical.get(name)!.fallbacks = m.fallbacks.map((f) => this.logical.get(f)!)
     }
   }
 

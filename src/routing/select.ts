@@ -51,12 +51,21 @@ function blendedPrice(pricing: PricingTable | undefined, t: Target): number | un
 }
 
 /**
- * Orders a route's targets for one request; retries and fallbacks walk the result.
- * fallback: config order. weighted: random by weight (default 1). least-latency: lowest moving
+ * Orders a route's targets for one request; retries and fallbacks walk the result, and the targets of
+ * the model's `fallbacks` (other logical models) follow its own. fallback: config order. weighted: random by weight (default 1). least-latency: lowest moving
  * average first, unmeasured targets before measured ones (so each gets tried). cheapest: lowest
  * input+output price first, unpriced targets last.
  */
 export function orderTargets(route: ResolvedRoute, ctx: SelectContext = {}): Target[] {
+  const own = orderOwn(route, ctx)
+  if (!route.fallbacks || route.fallbacks.length === 0) return own
+  // then each fallback model's targets, in its own order, skipping targets already listed
+  const out = [...own]
+  for (const f of route.fallbacks) for (const t of orderTargets(f, ctx)) if (!out.some((x) => x.provider === t.provider && x.model === t.model)) out.push(t)
+  return out
+}
+
+function orderOwn(route: ResolvedRoute, ctx: SelectContext): Target[] {
   if (route.targets.length <= 1) return route.targets
   switch (route.strategy) {
     case 'weighted':

@@ -95,3 +95,16 @@ t.test('the demo config (npm start) keeps its data in ./data at the repo root, w
   t.teardown(() => process.chdir(cwd))
   t.equal(loadConfig(join(packageRoot, 'config', 'demo.yaml'), {}).dataDir, join(packageRoot, 'data'))
 })
+
+t.test('model fallbacks: an unknown model or a cycle is a load error with its line; the route orders own targets first', async (t) => {
+  const base = 'providers:\n  demo: { type: demo }\nmodels:\n  a: { targets: [ { provider: demo, model: x } ], fallbacks: [b] }\n'
+  const unknown = problems(load(base))
+  t.match(unknown[0], { line: 4, message: /models\.a\.fallbacks\.0: unknown logical model "b"/ })
+  const cycle = problems(load(`${base}  b: { targets: [ { provider: demo, model: y } ], fallbacks: [a] }\n`))
+  t.match(cycle.map((p) => p.message), [/falls back to "a" in turn/, /falls back to "b" in turn/])
+  const { ModelCatalog } = await import('../../src/routing/catalog.js')
+  const { orderTargets } = await import('../../src/routing/select.js')
+  const cfg = load(`${base}  b: { strategy: weighted, targets: [ { provider: demo, model: y }, { provider: demo, model: x } ] }\n`)()
+  const order = orderTargets(new ModelCatalog(cfg).resolve('a'))
+  t.same(order.map((x) => x.model), ['x', 'y'], 'a\'s own target, then b\'s (x listed once)')
+})
